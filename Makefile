@@ -1,0 +1,69 @@
+# The two commands: `make demo` (the main job on embedded defaults) and `make test` (the offline suite).
+# Each bootstraps what it needs (Python venv, node modules) on a fresh machine, and does nothing
+# more than check two stamp files when everything is already in place.
+
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+CACHE := $(CURDIR)/.cache
+PY_STAMP := $(VENV)/.installed
+NODE_STAMP := node_modules/.installed
+
+# jsii unpacks provider bindings here, not in the home directory; silence Node 20's end-of-life banner.
+export JSII_RUNTIME_PACKAGE_CACHE_ROOT := $(CACHE)/jsii
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
+export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
+export JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION := 1
+export CHECKPOINT_DISABLE := 1
+# cookiecutter keeps its replay files and template clones inside the repo's ignored cache.
+export COOKIECUTTER_CONFIG := $(CACHE)/cookiecutter/config.yaml
+# Terraform: keep a configured CLI file; otherwise use an empty one in the cache (no warning banner).
+ifeq ($(wildcard $(TF_CLI_CONFIG_FILE)),)
+export TF_CLI_CONFIG_FILE := $(CACHE)/terraform.rc
+endif
+
+.PHONY: demo test bootstrap synth clean help
+
+help:
+	@echo "make demo   set up, then synthesize the example estate and show what was produced"
+	@echo "make test   set up, then run the offline test suite"
+
+bootstrap: $(PY_STAMP) $(NODE_STAMP) $(CACHE)/.ready
+
+$(PY_STAMP): pyproject.toml requirements.lock
+	@echo "==> Python environment ($(VENV))"
+	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] in ((3, 11), (3, 12)), "Python 3.11 or 3.12 is required, found " + sys.version.split()[0]'
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@$(PY) -m pip install --quiet --disable-pip-version-check -c requirements.lock -e '.[test]'
+	@touch $@
+
+$(NODE_STAMP): package.json package-lock.json
+	@echo "==> node modules (cdktf-cli)"
+	@command -v npm >/dev/null || { echo "npm is missing: install Node.js 20 or newer (https://nodejs.org)"; exit 2; }
+	@npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+$(CACHE)/.ready:
+	@mkdir -p $(CACHE)/jsii $(CACHE)/cookiecutter/replay $(CACHE)/cookiecutter/templates
+	@printf 'replay_dir: "%s"\ncookiecutters_dir: "%s"\n' "$(CACHE)/cookiecutter/replay" "$(CACHE)/cookiecutter/templates" > $(COOKIECUTTER_CONFIG)
+	@touch $(CACHE)/terraform.rc
+	@touch $@
+
+test: bootstrap
+	@$(PY) -m pytest
+
+synth: bootstrap
+	@PLATFORM_CONFIG=$${PLATFORM_CONFIG:-examples/platform.yaml} npx --no-install cdktf synth
+
+demo: bootstrap
+	@echo "==> validating examples/platform.yaml"
+	@$(VENV)/bin/govhub config validate examples/platform.yaml
+	@echo "==> synthesizing the example estate with the cdktf CLI (npx cdktf synth)"
+	@rm -rf cdktf.out
+	@start=$$(date +%s); PLATFORM_CONFIG=examples/platform.yaml npx --no-install cdktf synth >/dev/null \
+	  && echo "    synthesized in $$(( $$(date +%s) - start )) s"
+	@$(VENV)/bin/govhub estate summary cdktf.out
+
+clean:
+	rm -rf cdktf.out .pytest_cache

@@ -1,0 +1,5 @@
+import sys
+
+from govhub.cli import main
+
+sys.exit(main())

@@ -1,0 +1,41 @@
+"""Names shared by the hub and the spokes: the one place each convention is written down."""
+
+from __future__ import annotations
+
+ROLE_PATH = "/govhub/"
+SPOKE_DEPLOY_ROLE = "govhub-deploy"
+HUB_CI_DEPLOYER_ROLE = "govhub-ci-deployer"
+HUB_PLATFORM_ADMIN_ROLE = "govhub-platform-admin"
+HUB_APPROVER_ROLE = "govhub-approver"
+HUB_AUDITOR_ROLE = "govhub-auditor"
+EVENT_BUS = "govhub-governance"
+ECR_REPOSITORY = "govhub/pipeline-images"
+TRAIL = "govhub-org-trail"
+AUDIT_LOG_PREFIX = "govhub-audit-log/"
+GATE_DECISION_SOURCE = "govhub"
+GATE_DECISION_DETAIL_TYPE = "GovHub Gate Decision"
+MODEL_PACKAGE_STATE_CHANGE = "SageMaker Model Package State Change"
+FORWARDED_SAGEMAKER_EVENTS = (
+    MODEL_PACKAGE_STATE_CHANGE,
+    "SageMaker Model Package Group State Change",
+    "SageMaker Model Building Pipeline Execution Status Change",
+    "SageMaker Model Building Pipeline Execution Step Status Change",
+)
+
+
+def hub_stack_id(cloud: str) -> str:
+    return f"hub-{cloud}"
+
+
+def spoke_stack_id(cloud: str, team: str) -> str:
+    return f"spoke-{cloud}-{team}"
+
+
+def spoke_deploy_role_arn(account_id: str) -> str:
+    """The role every spoke creates for the hub's CI deployer. The hub must name it before the
+    spoke exists (the hub is deployed first), so this ARN follows the naming convention."""
+    return f"arn:aws:iam::{account_id}:role{ROLE_PATH}{SPOKE_DEPLOY_ROLE}"
+
+
+def model_package_group_name(team: str, use_case: str | None = None) -> str:
+    return f"{team}-{use_case}" if use_case else team

@@ -1,0 +1,75 @@
+"""The CDK app that ``cdktf.json`` runs (``npx cdktf synth|diff|deploy``).
+
+It loads the platform config, builds the hub stack of each cloud in use, then one spoke stack per
+team with the hub facts that team needs, then synthesizes. The config file is named by
+``PLATFORM_CONFIG`` (default ``platform.yaml``); there is no silent fallback to an example.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from infra.config import ConfigError, PlatformConfig, load_config
+
+DEFAULT_CONFIG = "platform.yaml"
+ERR_UNBUILT_CLOUD = ("teams {teams} are on {clouds}, whose hub and spoke stacks are not built yet; this app "
+                     "provisions AWS. Keep those teams in a separate config until their stacks land.")
+
+
+class EstateError(Exception):
+    """The estate cannot be built or synthesized; the message says what to do."""
+
+
+def build_estate(config: PlatformConfig, outdir: str | Path | None = None) -> tuple[Any, dict[str, Any]]:
+    """Build (not synthesize) every stack of the estate; returns the app and the stacks by id."""
+    unbuilt = [t for t in config.teams if t.cloud != "aws"]
+    if unbuilt:
+        raise EstateError(ERR_UNBUILT_CLOUD.format(teams=", ".join(t.name for t in unbuilt),
+                                                   clouds=", ".join(sorted({t.cloud for t in unbuilt}))))
+    from hub.stack_aws import AwsHubStack
+    from infra import engine
+    from spoke.stack_aws import AwsSpokeStack
+
+    app = engine.App(outdir=str(outdir)) if outdir else engine.App()
+    stacks: dict[str, Any] = {}
+    if config.hubs.aws is not None:
+        hub = AwsHubStack(app, config)
+        stacks[hub.node.id] = hub
+        for team in config.teams_on("aws"):
+            spoke = AwsSpokeStack(app, config, team, hub.facts.for_team(team.name))
+            spoke.add_dependency(hub)
+            stacks[spoke.node.id] = spoke
+    return app, stacks
+
+
+def synthesize(app: Any) -> None:
+    """Synthesize, turning the engine's guardrail errors into one clean EstateError."""
+    from infra import engine
+
+    try:
+        app.synth()
+    except engine.jsii.errors.JSIIError as exc:
+        raise EstateError(f"synthesis refused:\n{exc}\nFix the resources named above, or acknowledge an "
+                          "exception with infra.aspects.acknowledge(resource, RULE, reason).") from None
+
+
+def main() -> int:
+    path = os.environ.get("PLATFORM_CONFIG", DEFAULT_CONFIG)
+    try:
+        config = load_config(path)
+        app, _ = build_estate(config)
+        synthesize(app)
+    except ConfigError as exc:
+        print(exc.report(), file=sys.stderr)
+        return 2
+    except EstateError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
