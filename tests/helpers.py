@@ -37,3 +37,10 @@ def statements(value: str) -> dict[str, dict]:
 
 def as_list(value) -> list:
     return value if isinstance(value, list) else [value]
+
+
+def ref(doc: dict, rtype: str, suffix: str, attr: str) -> str:
+    """The interpolation that refers to ``attr`` of the resource at construct path */``suffix``."""
+    names = [n for n, b in resources(doc, rtype).items() if b["//"]["metadata"]["path"].endswith(suffix)]
+    assert len(names) == 1, f"expected one {rtype} at */{suffix}, found {names}"
+    return f"${{{rtype}.{names[0]}.{attr}}}"
