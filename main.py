@@ -51,9 +51,14 @@ def synthesize(app: Any) -> None:
 
     try:
         app.synth()
-    except engine.jsii.errors.JSIIError as exc:
-        raise EstateError(f"synthesis refused:\n{exc}\nFix the resources named above, or acknowledge an "
-                          "exception with infra.aspects.acknowledge(resource, RULE, reason).") from None
+    except (RuntimeError, engine.jsii.errors.JSIIError) as exc:
+        text = str(exc)
+        if "Encountered Annotations" not in text:
+            raise
+        found = [line for line in text.splitlines() if line.startswith("[")]
+        raise EstateError("synthesis refused by the guardrails:\n" + "\n".join(f"  {line}" for line in found) +
+                          "\nFix the resources named above, or acknowledge an exception with a written reason: "
+                          "infra.aspects.acknowledge(resource, RULE, reason).") from None
 
 
 def main() -> int:
