@@ -12,6 +12,7 @@ stacks, so it imports neither the CDK engine nor any cloud SDK.
 from __future__ import annotations
 
 import difflib
+import re
 import ipaddress
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -375,6 +376,10 @@ def _translate(err: Mapping[str, Any], lines: Mapping[tuple, int]) -> Problem:
             fix = f"put the value in quotes (unquoted numbers lose leading zeros); {fix}"
         return Problem(path, f"expected {expected}, got {type(value).__name__} {value!r}", fix, line)
     fix = FIELD_FIXES.get(field, "see examples/platform.yaml for a valid value")
+    model = _model_at(loc)
+    info = model.model_fields.get(field) if model else None
+    if kind == "string_pattern_mismatch" and info is not None and info.description:
+        return Problem(path, f"invalid value {value!r}: expected {info.description}", fix, line)
     return Problem(path, f"invalid value {value!r}: {err['msg']}", fix, line)
 
 
@@ -486,8 +491,6 @@ def _semantic_problems(data: Mapping[str, Any], lines: Mapping[tuple, int]) -> l
 
 
 def _check_account(add, loc: tuple, cloud: str, account: str, team: Mapping[str, Any]) -> None:
-    import re
-
     if account == VEND:
         if cloud != "aws":
             add(loc + ("account",), f"account vending is only available on aws, not {cloud}",

@@ -29,9 +29,23 @@ def render_summary(outdir: str | Path) -> str:
     stacks = load_stacks(outdir)
     lines = [f"{len(stacks)} stacks in {outdir}:"]
     for name, doc in stacks.items():
-        counts = Counter({rtype: len(items) for rtype, items in (doc.get("resource") or {}).items()})
+        by_service: Counter[str] = Counter()
+        for rtype, items in (doc.get("resource") or {}).items():
+            by_service[service_of(rtype)] += len(items)
         path = Path(outdir) / "stacks" / name / "cdk.tf.json"
-        lines.append(f"  {name:<28} {sum(counts.values()):>4} resources  {path}")
-        for rtype, n in sorted(counts.items()):
-            lines.append(f"      {n:>3}  {rtype}")
+        services = ", ".join(f"{svc} {n}" for svc, n in by_service.most_common())
+        lines.append(f"  {name:<24} {sum(by_service.values()):>4} resources  {path}")
+        lines.append(f"  {'':<24}      {services}")
     return "\n".join(lines)
+
+
+def service_of(resource_type: str) -> str:
+    """``aws_s3_bucket_policy`` -> ``s3``; ``aws_cloudwatch_event_rule`` -> ``events``."""
+    parts = resource_type.split("_")
+    if parts[1:3] == ["cloudwatch", "event"]:
+        return "events"
+    service = parts[1] if len(parts) > 1 else resource_type
+    return "network" if service in NETWORK_SERVICES else service
+
+
+NETWORK_SERVICES = frozenset({"vpc", "subnet", "route", "security", "default", "internet", "nat", "network"})
