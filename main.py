@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from infra.config import ConfigError, PlatformConfig, load_config
+from infra.emulator import EmulatorProfile, EmulatorUnavailable
 
 DEFAULT_CONFIG = "platform.yaml"
 ERR_UNBUILT_CLOUD = ("teams {teams} are on {clouds}, whose hub and spoke stacks are not built yet; this app "
@@ -23,14 +24,18 @@ class EstateError(Exception):
     """The estate cannot be built or synthesized; the message says what to do."""
 
 
-def build_estate(config: PlatformConfig, outdir: str | Path | None = None) -> tuple[Any, dict[str, Any]]:
-    """Build (not synthesize) every stack of the estate; returns the app and the stacks by id."""
+def build_estate(config: PlatformConfig, outdir: str | Path | None = None,
+                 profile: EmulatorProfile | None = None) -> tuple[Any, dict[str, Any]]:
+    """Build (not synthesize) every stack of the estate; returns the app and the stacks by id.
+
+    ``profile`` points the estate at a local AWS emulator (tests and the demo only)."""
     unbuilt = [t for t in config.teams if t.cloud != "aws"]
     if unbuilt:
         raise EstateError(ERR_UNBUILT_CLOUD.format(teams=", ".join(t.name for t in unbuilt),
                                                    clouds=", ".join(sorted({t.cloud for t in unbuilt}))))
     from hub.stack_aws import AwsHubStack
     from infra import engine
+    from infra.emulator import apply_profile
     from spoke.stack_aws import AwsSpokeStack
 
     app = engine.App(outdir=str(outdir)) if outdir else engine.App()
@@ -42,6 +47,9 @@ def build_estate(config: PlatformConfig, outdir: str | Path | None = None) -> tu
             spoke = AwsSpokeStack(app, config, team, hub.facts.for_team(team.name))
             spoke.add_dependency(hub)
             stacks[spoke.node.id] = spoke
+    if profile is not None:
+        for stack in stacks.values():
+            apply_profile(stack, profile)
     return app, stacks
 
 
@@ -65,12 +73,12 @@ def main() -> int:
     path = os.environ.get("PLATFORM_CONFIG", DEFAULT_CONFIG)
     try:
         config = load_config(path)
-        app, _ = build_estate(config)
+        app, _ = build_estate(config, profile=EmulatorProfile.from_env())
         synthesize(app)
     except ConfigError as exc:
         print(exc.report(), file=sys.stderr)
         return 2
-    except EstateError as exc:
+    except (EstateError, EmulatorUnavailable) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     return 0

@@ -55,6 +55,7 @@ class AwsHubStack(engine.TerraformStack):
         self.key = self._kms_key()
         self.audit_bucket = self._audit_store()
         self.artifact_bucket = self._artifact_store()
+        self._record_object_access()
         self.ecr = self._ecr()
         self.groups = {t.name: self._model_package_groups(t) for t in self.teams}
         self.bus, self.alerts, self.tickets = self._event_bus()
@@ -160,11 +161,20 @@ class AwsHubStack(engine.TerraformStack):
                               conditions={"StringEquals": {"aws:SourceArn": trail_arn,
                                                            "s3:x-amz-acl": "bucket-owner-full-control"}}),
             ])
-        aws.cloudtrail.Cloudtrail(
+        self.trail = aws.cloudtrail.Cloudtrail(
             self, "organization-trail", name=names.TRAIL, s3_bucket_name=bucket.name, kms_key_id=self.key.arn,
             is_organization_trail=True, is_multi_region_trail=True, include_global_service_events=True,
             enable_log_file_validation=True, tags=self.tags, provider=self.management, depends_on=[bucket.policy])
         return bucket
+
+    def _record_object_access(self) -> None:
+        """Object-level reads and writes of every govhub bucket (hub stores and team data) become
+        trail events: tamper-evident, object-locked evidence of who touched which artifact."""
+        buckets = [f"{self.audit_bucket.arn}/", f"{self.artifact_bucket.arn}/"]
+        buckets += [f"arn:aws:s3:::{names.team_data_bucket_name(t.name, self.team_accounts[t.name], self.config.region_for(t))}/"
+                    for t in self.teams]
+        self.trail.add_override("event_selector", [{"read_write_type": "All", "include_management_events": True,
+                                                    "data_resource": [{"type": "AWS::S3::Object", "values": buckets}]}])
 
     def _artifact_store(self) -> SecureBucket:
         name = f"govhub-artifacts-{self.account}-{self.region}"
@@ -256,7 +266,7 @@ class AwsHubStack(engine.TerraformStack):
                                      message_retention_seconds=1209600, tags=self.tags)
         tickets = aws.sqs_queue.SqsQueue(
             self, "tickets", name="govhub-tickets", kms_master_key_id=self.key.arn, message_retention_seconds=1209600,
-            redrive_policy=json.dumps({"deadLetterTargetArn": dlq.arn, "maxReceiveCount": 5}), tags=self.tags)
+            redrive_policy=json.dumps({"deadLetterTargetArn": dlq.arn, "maxReceiveCount": 5}, separators=(",", ":")), tags=self.tags)
         aws.sqs_queue_policy.SqsQueuePolicy(self, "tickets-policy", queue_url=tickets.url, policy=iam.document(
             iam.statement("AllowFailedDecisionRule", "sqs:SendMessage", tickets.arn,
                           principals=iam.service_principal("events"),

@@ -36,10 +36,17 @@ class AwsSpokeStack(engine.TerraformStack):
                              role_name=hub.access_role_name)
         self.key = KmsKey(self, "team-key", alias=f"govhub/{team.name}", tags=self.tags,
                           description=f"govhub team {team.name}: data, workspace storage",
-                          policy=iam.document(iam.statement("EnableTeamAccountAdministration", "kms:*", "*",
-                                                            principals={"AWS": iam.account_root(self.account)})))
-        self.data_bucket = SecureBucket(self, "data-bucket", bucket_name=f"{team.name}-data-{self.account}-{self.region}",
-                                        kms_key_arn=self.key.arn, tags=self.tags)
+                          policy=iam.document(
+                              iam.statement("EnableTeamAccountAdministration", "kms:*", "*",
+                                            principals={"AWS": iam.account_root(self.account)}),
+                              iam.statement("AllowFlowLogGroupEncryption", ["kms:Decrypt*", "kms:Describe*",
+                                            "kms:Encrypt*", "kms:GenerateDataKey*", "kms:ReEncrypt*"], "*",
+                                            principals=iam.service_principal(f"logs.{self.region}"),
+                                            conditions={"ArnLike": {"kms:EncryptionContext:aws:logs:arn":
+                                                        f"arn:aws:logs:{self.region}:{self.account}:log-group:*"}})))
+        self.data_bucket = SecureBucket(
+            self, "data-bucket", bucket_name=names.team_data_bucket_name(team.name, self.account, self.region),
+            kms_key_arn=self.key.arn, tags=self.tags, noncurrent_days=90)
         self.vpc, self.subnets, self.security_group = self._network()
         self.boundary = self._permission_boundary()
         self.execution_role = self._execution_role()
@@ -71,6 +78,7 @@ class AwsSpokeStack(engine.TerraformStack):
         for i, subnet in enumerate(subnets):
             aws.route_table_association.RouteTableAssociation(self, f"private-{i}-routes", subnet_id=subnet.id,
                                                               route_table_id=routes.id)
+        self._flow_logs(vpc)
         sg = aws.security_group.SecurityGroup(
             self, "workspace-sg", name=f"govhub-{self.team.name}-workspace", vpc_id=vpc.id, tags=self.tags,
             description="SageMaker workspace: HTTPS inside the VPC only",
@@ -87,6 +95,22 @@ class AwsSpokeStack(engine.TerraformStack):
                 private_dns_enabled=True, subnet_ids=[s.id for s in subnets], security_group_ids=[sg.id],
                 tags=self.tags)
         return vpc, subnets, sg
+
+    def _flow_logs(self, vpc: Any) -> None:
+        """Every packet decision in the workspace network goes to an encrypted, retained log group."""
+        group = aws.cloudwatch_log_group.CloudwatchLogGroup(
+            self, "flow-log-group", name=f"/govhub/{self.team.name}/vpc-flow-logs", retention_in_days=365,
+            kms_key_id=self.key.arn, tags=self.tags)
+        role = ServiceRole(
+            self, "flow-log-role", name=f"govhub-{self.team.name}-flow-logs", tags=self.tags,
+            description="govhub: deliver VPC flow logs to CloudWatch Logs",
+            trust=iam.document(iam.statement("AllowFlowLogs", "sts:AssumeRole",
+                                             principals=iam.service_principal("vpc-flow-logs"),
+                                             conditions={"StringEquals": {"aws:SourceAccount": self.account}})),
+            statements=[iam.statement("WriteFlowLogs", ["logs:CreateLogStream", "logs:DescribeLogStreams",
+                                      "logs:PutLogEvents"], [group.arn, f"{group.arn}:*"])])
+        aws.flow_log.FlowLog(self, "flow-log", vpc_id=vpc.id, traffic_type="ALL", log_destination_type="cloud-watch-logs",
+                             log_destination=group.arn, iam_role_arn=role.arn, tags=self.tags)
 
     def _permission_boundary(self) -> Any:
         boundary_arn = f"arn:aws:iam::{self.account}:policy{names.ROLE_PATH}govhub-{self.team.name}-boundary"

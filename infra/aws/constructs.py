@@ -49,7 +49,7 @@ class SecureBucket(engine.Construct):
 
     def __init__(self, scope: Any, id_: str, *, bucket_name: str, kms_key_arn: str, tags: Mapping[str, str],
                  policy_statements: Iterable[Mapping[str, Any]] = (), object_lock_days: int | None = None,
-                 provider: Any = None):
+                 noncurrent_days: int = 365, provider: Any = None):
         super().__init__(scope, id_)
         self.bucket = aws.s3_bucket.S3Bucket(self, "bucket", bucket=bucket_name, tags=dict(tags), provider=provider,
                                              object_lock_enabled=True if object_lock_days else None)
@@ -71,6 +71,17 @@ class SecureBucket(engine.Construct):
             aws.s3_bucket_object_lock_configuration.S3BucketObjectLockConfigurationA(
                 self, "object-lock", bucket=self.bucket.id, provider=provider,
                 rule={"default_retention": {"mode": "COMPLIANCE", "days": object_lock_days}})
+        # Old versions expire after `noncurrent_days` (never before an object lock's retention ends);
+        # abandoned multipart uploads are cleaned up after a week.
+        keep_days = max(noncurrent_days, (object_lock_days or 0) + 1)
+        aws.s3_bucket_lifecycle_configuration.S3BucketLifecycleConfiguration(
+            self, "lifecycle", bucket=self.bucket.id, provider=provider,
+            rule=[{"id": "expire-noncurrent-versions", "status": "Enabled", "filter": [{"prefix": ""}],
+                   "noncurrentVersionExpiration": [{"noncurrentDays": keep_days}],
+                   "abortIncompleteMultipartUpload": [{"daysAfterInitiation": 7}]}])
+        # Object-level events go to EventBridge, where governance rules can react to them.
+        aws.s3_bucket_notification.S3BucketNotification(self, "notifications", bucket=self.bucket.id,
+                                                        eventbridge=True, provider=provider)
         statements = [iam.deny_insecure_transport(self.arn, f"{self.arn}/*"), *policy_statements]
         self.policy = aws.s3_bucket_policy.S3BucketPolicy(
             self, "policy", bucket=self.bucket.id, policy=iam.document(*statements), provider=provider,

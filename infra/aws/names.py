@@ -39,3 +39,9 @@ def spoke_deploy_role_arn(account_id: str) -> str:
 
 def model_package_group_name(team: str, use_case: str | None = None) -> str:
     return f"{team}-{use_case}" if use_case else team
+
+
+def team_data_bucket_name(team: str, account_id: str, region: str) -> str:
+    """The team data bucket. The hub names it too: its organization trail records the bucket's
+    object-level access, and the hub is deployed before the spoke exists."""
+    return f"{team}-data-{account_id}-{region}"
