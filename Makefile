@@ -9,6 +9,9 @@ PY := $(VENV)/bin/python
 CACHE := $(CURDIR)/.cache
 PY_STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
+# checkov pins its own dependency tree, so it lives in a separate tool venv.
+CHECKOV_VERSION := 3.2.495
+CHECKOV_STAMP := $(CACHE)/tools/checkov/.installed-$(CHECKOV_VERSION)
 
 # jsii unpacks provider bindings here, not in the home directory; silence Node 20's end-of-life banner.
 export JSII_RUNTIME_PACKAGE_CACHE_ROOT := $(CACHE)/jsii
@@ -23,7 +26,7 @@ ifeq ($(wildcard $(TF_CLI_CONFIG_FILE)),)
 export TF_CLI_CONFIG_FILE := $(CACHE)/terraform.rc
 endif
 
-.PHONY: demo test bootstrap synth clean help
+.PHONY: demo test bootstrap test-tools synth clean help
 
 help:
 	@echo "make demo   set up, then synthesize the example estate and show what was produced"
@@ -31,11 +34,19 @@ help:
 
 bootstrap: $(PY_STAMP) $(NODE_STAMP) $(CACHE)/.ready
 
+test-tools: $(CHECKOV_STAMP)
+
 $(PY_STAMP): pyproject.toml requirements.lock
 	@echo "==> Python environment ($(VENV))"
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] in ((3, 11), (3, 12)), "Python 3.11 or 3.12 is required, found " + sys.version.split()[0]'
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	@$(PY) -m pip install --quiet --disable-pip-version-check -c requirements.lock -e '.[test]'
+	@$(PY) -m pip install --quiet --disable-pip-version-check -c requirements.lock -e '.[test,cdktn]'
+	@touch $@
+
+$(CHECKOV_STAMP):
+	@echo "==> checkov $(CHECKOV_VERSION) (tool venv in .cache/tools/checkov)"
+	@test -x $(CACHE)/tools/checkov/bin/python || $(PYTHON) -m venv $(CACHE)/tools/checkov
+	@$(CACHE)/tools/checkov/bin/python -m pip install --quiet --disable-pip-version-check checkov==$(CHECKOV_VERSION)
 	@touch $@
 
 $(NODE_STAMP): package.json package-lock.json
@@ -50,7 +61,7 @@ $(CACHE)/.ready:
 	@touch $(CACHE)/terraform.rc
 	@touch $@
 
-test: bootstrap
+test: bootstrap test-tools
 	@$(PY) -m pytest
 
 synth: bootstrap

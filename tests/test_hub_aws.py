@@ -22,6 +22,7 @@ EXPECTED_HUB_RESOURCES = {
     "aws_ecr_repository_policy": 1, "aws_iam_role": 4, "aws_iam_role_policy": 4, "aws_kms_alias": 1,
     "aws_kms_key": 1, "aws_organizations_account": 1, "aws_organizations_organizational_unit": 1,
     "aws_organizations_policy": 2, "aws_organizations_policy_attachment": 2, "aws_s3_bucket": 2,
+    "aws_s3_bucket_lifecycle_configuration": 2, "aws_s3_bucket_notification": 2,
     "aws_s3_bucket_object_lock_configuration": 1, "aws_s3_bucket_ownership_controls": 2, "aws_s3_bucket_policy": 2,
     "aws_s3_bucket_public_access_block": 2, "aws_s3_bucket_server_side_encryption_configuration": 2,
     "aws_s3_bucket_versioning": 2, "aws_sagemaker_model_package_group": 5,

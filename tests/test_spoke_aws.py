@@ -15,7 +15,9 @@ REMOTE = re.compile(r"\$\{data\.terraform_remote_state\.cross-stack-reference-in
 
 EXPECTED_SPOKE_RESOURCES = {
     "aws_budgets_budget": 1, "aws_cloudwatch_event_rule": 1, "aws_cloudwatch_event_target": 1,
-    "aws_default_security_group": 1, "aws_iam_policy": 1, "aws_iam_role": 3, "aws_iam_role_policy": 3,
+    "aws_cloudwatch_log_group": 1, "aws_flow_log": 1, "aws_s3_bucket_lifecycle_configuration": 1,
+    "aws_s3_bucket_notification": 1,
+    "aws_default_security_group": 1, "aws_iam_policy": 1, "aws_iam_role": 4, "aws_iam_role_policy": 4,
     "aws_kms_alias": 1, "aws_kms_key": 1, "aws_route_table": 1, "aws_route_table_association": 2, "aws_s3_bucket": 1,
     "aws_s3_bucket_ownership_controls": 1, "aws_s3_bucket_policy": 1, "aws_s3_bucket_public_access_block": 1,
     "aws_s3_bucket_server_side_encryption_configuration": 1, "aws_s3_bucket_versioning": 1, "aws_sagemaker_domain": 1,
