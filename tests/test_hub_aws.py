@@ -221,3 +221,25 @@ def test_hub_exports_its_facts_as_outputs(hub: dict) -> None:
                  "alerts_topic_arn", "ecr_repository_url", "role_approver_arn", "role_ci_deployer_arn"):
         assert f"out-{name}" in outputs
     assert outputs["out-event_bus_arn"]["value"] == "${aws_cloudwatch_event_bus.governance-bus.arn}"
+
+
+def test_trail_records_object_access_to_every_govhub_bucket(hub: dict) -> None:
+    (selector,) = only(hub, "aws_cloudtrail")["event_selector"]
+    assert selector["read_write_type"] == "All" and selector["include_management_events"] is True
+    (data,) = selector["data_resource"]
+    assert data["type"] == "AWS::S3::Object"
+    assert sorted(data["values"]) == sorted([
+        ref(hub, "aws_s3_bucket", "audit-bucket/bucket", "arn") + "/",
+        ref(hub, "aws_s3_bucket", "artifact-bucket/bucket", "arn") + "/",
+        "arn:aws:s3:::fraud-data-333333333333-eu-west-1/",
+        f"arn:aws:s3:::recsys-data-{RECSYS}-eu-central-1/",
+        "arn:aws:s3:::claims-data-444444444444-eu-west-1/",
+    ])
+
+
+def test_lifecycle_never_expires_versions_before_the_lock_ends(hub: dict) -> None:
+    audit = by_path(hub, "aws_s3_bucket_lifecycle_configuration", "audit-bucket/lifecycle")["rule"][0]
+    assert audit["noncurrent_version_expiration"] == [{"noncurrent_days": 2556}]
+    artifacts = by_path(hub, "aws_s3_bucket_lifecycle_configuration", "artifact-bucket/lifecycle")["rule"][0]
+    assert artifacts["noncurrent_version_expiration"] == [{"noncurrent_days": 365}]
+    assert artifacts["abort_incomplete_multipart_upload"] == [{"days_after_initiation": 7}]

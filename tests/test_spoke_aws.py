@@ -147,3 +147,17 @@ def test_every_taggable_resource_in_the_estate_carries_the_required_tags(estate:
                 if "tags" in body:
                     missing = {"owner", "team", "cost-centre", "data-classification"} - set(body["tags"])
                     assert not missing, (name, rtype, rid, missing)
+
+
+def test_vpc_flow_logs_go_to_an_encrypted_retained_log_group(estate: dict) -> None:
+    spoke = estate["spoke-aws-fraud"]
+    flow = only(spoke, "aws_flow_log")
+    assert flow["traffic_type"] == "ALL" and flow["vpc_id"] == ref(spoke, "aws_vpc", "vpc", "id")
+    assert flow["log_destination"] == ref(spoke, "aws_cloudwatch_log_group", "flow-log-group", "arn")
+    group = only(spoke, "aws_cloudwatch_log_group")
+    assert group["retention_in_days"] == 365
+    assert group["kms_key_id"] == ref(spoke, "aws_kms_key", "team-key/key", "arn")
+    key = statements(only(spoke, "aws_kms_key")["policy"])
+    assert key["AllowFlowLogGroupEncryption"]["Principal"] == {"Service": "logs.eu-west-1.amazonaws.com"}
+    lifecycle = only(spoke, "aws_s3_bucket_lifecycle_configuration")["rule"][0]
+    assert lifecycle["noncurrent_version_expiration"] == [{"noncurrent_days": 90}]
