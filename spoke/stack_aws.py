@@ -104,9 +104,7 @@ class AwsSpokeStack(engine.TerraformStack):
         role = ServiceRole(
             self, "flow-log-role", name=f"govhub-{self.team.name}-flow-logs", tags=self.tags,
             description="govhub: deliver VPC flow logs to CloudWatch Logs",
-            trust=iam.document(iam.statement("AllowFlowLogs", "sts:AssumeRole",
-                                             principals=iam.service_principal("vpc-flow-logs"),
-                                             conditions={"StringEquals": {"aws:SourceAccount": self.account}})),
+            trust=iam.service_trust("AllowFlowLogs", "vpc-flow-logs", self.account),
             statements=[iam.statement("WriteFlowLogs", ["logs:CreateLogStream", "logs:DescribeLogStreams",
                                       "logs:PutLogEvents"], [group.arn, f"{group.arn}:*"])])
         aws.flow_log.FlowLog(self, "flow-log", vpc_id=vpc.id, traffic_type="ALL", log_destination_type="cloud-watch-logs",
@@ -141,9 +139,7 @@ class AwsSpokeStack(engine.TerraformStack):
         return ServiceRole(
             self, "execution-role", name=role_name, tags=self.tags, permissions_boundary=self.boundary.arn,
             description=f"govhub: SageMaker jobs of team {team}",
-            trust=iam.document(iam.statement("AllowSageMaker", "sts:AssumeRole",
-                                             principals=iam.service_principal("sagemaker"),
-                                             conditions={"StringEquals": {"aws:SourceAccount": account}})),
+            trust=iam.service_trust("AllowSageMaker", "sagemaker", account),
             statements=[
                 iam.statement("TeamData", ["s3:DeleteObject", "s3:GetObject", "s3:ListBucket", "s3:PutObject"],
                               [self.data_bucket.arn, f"{self.data_bucket.arn}/*"]),
@@ -178,9 +174,7 @@ class AwsSpokeStack(engine.TerraformStack):
         role = ServiceRole(
             self, "event-forwarder", name=f"govhub-{self.team.name}-event-forwarder", tags=self.tags,
             description="govhub: forward SageMaker registry and pipeline events to the hub bus",
-            trust=iam.document(iam.statement("AllowEventBridge", "sts:AssumeRole",
-                                             principals=iam.service_principal("events"),
-                                             conditions={"StringEquals": {"aws:SourceAccount": self.account}})),
+            trust=iam.service_trust("AllowEventBridge", "events", self.account),
             statements=[iam.statement("PutToHubBus", "events:PutEvents", self.hub.event_bus_arn)])
         rule = aws.cloudwatch_event_rule.CloudwatchEventRule(
             self, "forward-to-hub", name="govhub-forward-sagemaker-events", tags=self.tags,

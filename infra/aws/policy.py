@@ -54,3 +54,9 @@ def deny_insecure_transport(*resources: str) -> dict:
 
 def service_principal(service: str) -> dict:
     return {"Service": f"{service}.amazonaws.com"}
+
+
+def service_trust(sid: str, service: str, source_account: str) -> str:
+    """A trust policy for an AWS service acting on behalf of ``source_account`` only (no confused deputy)."""
+    return document(statement(sid, "sts:AssumeRole", principals=service_principal(service),
+                              conditions={"StringEquals": {"aws:SourceAccount": source_account}}))
