@@ -1,0 +1,186 @@
+"""The local evaluator's metric kernels: numpy, single pass over each column.
+
+Every formula follows a reference implementation exactly (the tests hold each number to 1e-9):
+SageMaker Clarify's bias metrics as smclarify computes them, fairlearn's group metrics,
+scikit-learn's performance metrics, and scipy's KS statistic and Jensen-Shannon distance.
+
+Group metrics come from one ``np.bincount`` of (group, label, prediction) codes: a 4-cell confusion
+matrix per group, from which every Clarify and fairlearn number is arithmetic.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+INFINITY = float("inf")
+PSI_FLOOR = 1e-4
+PSI_BINS = 10
+
+
+def divide(a: float, b: float) -> float:
+    """Clarify's division: 0/0 is 0, x/0 is +-infinity."""
+    if b == 0:
+        if a == 0:
+            return 0.0
+        return -INFINITY if a < 0 else INFINITY
+    return a / b
+
+
+# ----------------------------------------------------------------------------- group confusion
+
+
+@dataclass(frozen=True)
+class GroupCounts:
+    """Confusion counts per group: columns TN, FP, FN, TP (label, prediction in {0, 1})."""
+
+    values: tuple[str, ...]
+    counts: np.ndarray  # shape (groups, 4), int64
+
+    @classmethod
+    def compute(cls, groups: np.ndarray, y_true: np.ndarray, y_pred: np.ndarray) -> GroupCounts:
+        values, codes = np.unique(groups, return_inverse=True)
+        index = codes.astype(np.int64) * 4 + y_true.astype(np.int64) * 2 + y_pred.astype(np.int64)
+        counts = np.bincount(index, minlength=len(values) * 4).reshape(len(values), 4)
+        return cls(tuple(str(v) for v in values), counts)
+
+    def facet(self, i: int) -> tuple[np.ndarray, np.ndarray]:
+        """(counts of facet value i, counts of every other row)."""
+        d = self.counts[i]
+        return d, self.counts.sum(axis=0) - d
+
+
+def clarify_metrics(d: np.ndarray, a: np.ndarray) -> dict[str, float]:
+    """Clarify's CI, DPL, DI, DPPL, RD, SD and AD for facet group d against the rest a.
+
+    Raises ValueError when either side is empty, as smclarify does."""
+    tn_d, fp_d, fn_d, tp_d = (int(x) for x in d)
+    tn_a, fp_a, fn_a, tp_a = (int(x) for x in a)
+    n_d, n_a = tn_d + fp_d + fn_d + tp_d, tn_a + fp_a + fn_a + tp_a
+    if n_d == 0:
+        raise ValueError("facet set is empty")
+    if n_a == 0:
+        raise ValueError("negated facet set is empty (every row has this facet value)")
+    q_d, q_a = (fn_d + tp_d) / n_d, (fn_a + tp_a) / n_a
+    qhat_d, qhat_a = (fp_d + tp_d) / n_d, (fp_a + tp_a) / n_a
+    rec_d, rec_a = divide(tp_d, tp_d + fn_d), divide(tp_a, tp_a + fn_a)
+    sp_d, sp_a = divide(tn_d, tn_d + fp_d), divide(tn_a, tn_a + fp_a)
+    acc_d, acc_a = divide(tp_d + tn_d, n_d), divide(tp_a + tn_a, n_a)
+    return {
+        "clarify.CI": float(n_a - n_d) / (n_a + n_d),
+        "clarify.DPL": q_a - q_d,
+        "clarify.DI": divide(qhat_d, qhat_a),
+        "clarify.DPPL": qhat_a - qhat_d,
+        "clarify.RD": 0.0 if rec_a == rec_d == INFINITY else rec_a - rec_d,
+        "clarify.SD": 0.0 if sp_a == sp_d == INFINITY else sp_d - sp_a,
+        "clarify.AD": 0.0 if acc_a == acc_d == INFINITY else acc_a - acc_d,
+    }
+
+
+def selection_rates(g: GroupCounts) -> np.ndarray:
+    n = g.counts.sum(axis=1)
+    return np.divide(g.counts[:, 1] + g.counts[:, 3], n, out=np.zeros(len(n)), where=n > 0)
+
+
+def equalized_odds_difference(g: GroupCounts) -> float:
+    """fairlearn's worst case: the larger of the TPR and FPR spreads between groups."""
+    tn, fp, fn, tp = (g.counts[:, i].astype(float) for i in range(4))
+    tpr = np.divide(tp, tp + fn, out=np.zeros_like(tp), where=(tp + fn) > 0)
+    fpr = np.divide(fp, fp + tn, out=np.zeros_like(fp), where=(fp + tn) > 0)
+    return float(max(tpr.max() - tpr.min(), fpr.max() - fpr.min()))
+
+
+# ----------------------------------------------------------------------------- performance
+
+
+def performance(y_true: np.ndarray, y_pred: np.ndarray, y_score: np.ndarray | None) -> dict[str, float]:
+    y_true = y_true.astype(np.int64)
+    y_pred = y_pred.astype(np.int64)
+    tn, fp, fn, tp = (int(x) for x in np.bincount(y_true * 2 + y_pred, minlength=4))
+    n = tn + fp + fn + tp
+    out = {
+        "accuracy": (tp + tn) / n,
+        "precision": tp / (tp + fp) if tp + fp else 0.0,
+        "recall": tp / (tp + fn) if tp + fn else 0.0,
+        "f1": 2 * tp / (2 * tp + fp + fn) if 2 * tp + fp + fn else 0.0,
+    }
+    if y_score is not None:
+        out["roc_auc"] = roc_auc(y_true, y_score)
+        out["log_loss"] = log_loss(y_true, y_score)
+    return out
+
+
+def roc_auc(y_true: np.ndarray, y_score: np.ndarray) -> float:
+    """Mann-Whitney form of the ROC area with tied scores averaged (equal to scikit-learn's)."""
+    from scipy.stats import rankdata
+
+    n_pos = int(y_true.sum())
+    n_neg = len(y_true) - n_pos
+    if n_pos == 0 or n_neg == 0:
+        raise ValueError("ROC AUC needs both classes in y_true")
+    ranks = rankdata(y_score)
+    return float((ranks[y_true == 1].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
+
+
+def log_loss(y_true: np.ndarray, y_score: np.ndarray) -> float:
+    eps = np.finfo(np.float64).eps
+    p = np.clip(y_score.astype(np.float64), eps, 1 - eps)
+    return float(-np.mean(np.where(y_true == 1, np.log(p), np.log1p(-p))))
+
+
+# ----------------------------------------------------------------------------- drift
+
+
+def ks_statistic(baseline: np.ndarray, current: np.ndarray) -> float:
+    """Two-sample KS D, computed as scipy.stats.ks_2samp does (max CDF gap over the pooled values)."""
+    b, c = np.sort(baseline), np.sort(current)
+    pooled = np.concatenate([b, c])
+    cdf_b = np.searchsorted(b, pooled, side="right") / len(b)
+    cdf_c = np.searchsorted(c, pooled, side="right") / len(c)
+    return float(np.max(np.abs(cdf_b - cdf_c)))
+
+
+def quantile_bins(baseline: np.ndarray, bins: int = PSI_BINS) -> np.ndarray:
+    return np.unique(np.quantile(baseline, np.linspace(0, 1, bins + 1)[1:-1]))
+
+
+def binned_proportions(values: np.ndarray, edges: np.ndarray) -> np.ndarray:
+    codes = np.searchsorted(edges, values, side="right")
+    return np.bincount(codes, minlength=len(edges) + 1) / len(values)
+
+
+def psi(b: np.ndarray, c: np.ndarray, floor: float = PSI_FLOOR) -> float:
+    b, c = np.maximum(b, floor), np.maximum(c, floor)
+    return float(np.sum((c - b) * np.log(c / b)))
+
+
+def js_divergence_base2(p: np.ndarray, q: np.ndarray) -> float:
+    """Jensen-Shannon divergence in bits: scipy's jensenshannon(p, q, base=2) squared."""
+    p, q = p / p.sum(), q / q.sum()
+    m = (p + q) / 2
+    with np.errstate(divide="ignore", invalid="ignore"):
+        left = np.where(p > 0, p * np.log(p / m), 0.0)
+        right = np.where(q > 0, q * np.log(q / m), 0.0)
+    return float(np.sum(left + right) / 2 / np.log(2))
+
+
+def numeric_drift(baseline: np.ndarray, current: np.ndarray) -> dict[str, float]:
+    baseline, current = baseline[~np.isnan(baseline)], current[~np.isnan(current)]
+    if len(baseline) == 0 or len(current) == 0:
+        raise ValueError("no non-missing values to compare")
+    edges = quantile_bins(baseline)
+    b, c = binned_proportions(baseline, edges), binned_proportions(current, edges)
+    return {"drift.psi": psi(b, c), "drift.ks_statistic": ks_statistic(baseline, current),
+            "drift.linf": float(np.max(np.abs(c - b)))}
+
+
+def categorical_drift(baseline: np.ndarray, current: np.ndarray) -> dict[str, float]:
+    categories, codes = np.unique(np.concatenate([baseline, current]).astype(str), return_inverse=True)
+    b = np.bincount(codes[: len(baseline)], minlength=len(categories)).astype(float)
+    c = np.bincount(codes[len(baseline):], minlength=len(categories)).astype(float)
+    if b.sum() == 0 or c.sum() == 0:
+        raise ValueError("no non-missing values to compare")
+    b, c = b / b.sum(), c / c.sum()
+    return {"drift.psi": psi(b, c), "drift.linf": float(np.max(np.abs(c - b))),
+            "drift.js_divergence_base2": js_divergence_base2(b, c)}
