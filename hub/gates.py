@@ -1,0 +1,184 @@
+"""Gates: each trustworthy-AI principle as a small, fail-closed check over evidence.
+
+A gate returns pass, fail, not_applicable (the policy does not ask for it), error (the gate itself
+broke: that blocks too) or waived (a failure excused by a valid waiver). Missing evidence for a
+required gate is a failure, never a pass. "What was found" (the finding) and "why it matters" (the
+gate's principle) are separate fields.
+"""
+
+from __future__ import annotations
+
+import math
+from abc import ABC, abstractmethod
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Literal
+
+from hub.evidence import Evidence
+from hub.policy import GatePolicy, Threshold
+
+Status = Literal["pass", "fail", "not_applicable", "error", "waived"]
+BLOCKING: frozenset[str] = frozenset({"fail", "error"})
+
+
+@dataclass(frozen=True)
+class Finding:
+    metric: str
+    group: str
+    value: float | None
+    threshold: str
+    message: str
+
+
+@dataclass(frozen=True)
+class GateResult:
+    id: str
+    status: Status
+    principle: str
+    findings: tuple[Finding, ...] = ()
+    waiver: Mapping[str, str] | None = None
+
+
+@dataclass(frozen=True)
+class GateContext:
+    risk_tier: str
+    model_card: Mapping[str, Any] = field(default_factory=dict)
+    lineage: Mapping[str, Any] = field(default_factory=dict)
+
+
+def _fmt(value: float) -> str:
+    return "infinity" if math.isinf(value) else f"{value:.4g}"
+
+
+class Gate(ABC):
+    """Base class: a gate has a stable id derived from its name and a principle (its docstring)."""
+
+    name: ClassVar[str]
+
+    @property
+    def id(self) -> str:
+        return f"gate.{self.name}"
+
+    @property
+    def principle(self) -> str:
+        return " ".join((type(self).__doc__ or "").split())
+
+    def run(self, evidence: Evidence, policy: GatePolicy | None, ctx: GateContext) -> GateResult:
+        """Run the gate; an exception inside it becomes an ``error`` result that carries the message."""
+        if policy is None:
+            return GateResult(self.id, "not_applicable", self.principle)
+        try:
+            findings = tuple(self.check(evidence, policy, ctx))
+        except Exception as exc:  # noqa: BLE001 - a crashing gate must block, not abort the run
+            return GateResult(self.id, "error", self.principle, (Finding("", "", None, "", f"gate crashed: "
+                                                                         f"{type(exc).__name__}: {exc}"),))
+        if findings:
+            return GateResult(self.id, "fail", self.principle, findings)
+        return GateResult(self.id, "pass", self.principle)
+
+    @abstractmethod
+    def check(self, evidence: Evidence, policy: GatePolicy, ctx: GateContext) -> list[Finding]:
+        """What the gate found wrong; an empty list is a pass."""
+
+
+class ThresholdGate(Gate):
+    """Metric thresholds from the policy, applied to every group and feature the evidence reports."""
+
+    def check(self, evidence: Evidence, policy: GatePolicy, ctx: GateContext) -> list[Finding]:
+        findings: list[Finding] = []
+        for threshold in policy.thresholds:
+            findings += self._check_threshold(evidence, threshold, policy.required, ctx)
+        return findings
+
+    @staticmethod
+    def _check_threshold(evidence: Evidence, threshold: Threshold, required: bool, ctx: GateContext) -> list[Finding]:
+        metrics = list(evidence.find(threshold.metric))
+        wanted = threshold.describe()
+        if not metrics:
+            if not required:
+                return []
+            return [Finding(threshold.metric, "", None, wanted, f"no evidence for {threshold.metric}; a required "
+                            f"gate fails closed when its evidence is missing")]
+        out = []
+        for metric in metrics:
+            where = metric.describe_group() if metric.group else (metric.feature or "all rows")
+            if metric.value is None:
+                out.append(Finding(metric.name, where, None, wanted, f"{metric.name} for {where} could not be "
+                                   f"computed ({metric.error}); missing evidence is never a pass"))
+                continue
+            broken = threshold.violation(metric.value)
+            if broken:
+                out.append(Finding(metric.name, where, metric.value, wanted,
+                                   f"{metric.name} {_fmt(metric.value)} for {where} {broken} required for risk "
+                                   f"tier {ctx.risk_tier}"))
+        return out
+
+
+class PerformanceGate(ThresholdGate):
+    """Robustness and safety: the model must perform well enough for its use before anyone relies on it."""
+
+    name = "performance"
+
+
+class FairnessGate(ThresholdGate):
+    """Fairness: outcomes and error rates must not differ unacceptably between groups of people."""
+
+    name = "fairness"
+
+
+class DriftGate(ThresholdGate):
+    """Robustness: the data the model sees must still resemble the data it was trained and validated on."""
+
+    name = "drift"
+
+
+class DataQualityGate(ThresholdGate):
+    """Safety: decisions must not rest on missing or malformed inputs."""
+
+    name = "data_quality"
+
+
+class ExplainabilityGate(ThresholdGate):
+    """Explainability: the model's global feature attributions must be computed and available for review."""
+
+    name = "explainability"
+
+
+class FieldsGate(Gate):
+    """Base for gates that require named fields to be filled in a document."""
+
+    source: ClassVar[str]
+
+    @abstractmethod
+    def document(self, ctx: GateContext) -> Mapping[str, Any]:
+        """The document whose fields the policy requires."""
+
+    def check(self, evidence: Evidence, policy: GatePolicy, ctx: GateContext) -> list[Finding]:
+        doc = self.document(ctx)
+        missing = [f for f in policy.fields if not str(doc.get(f) or "").strip()]
+        return [Finding(f, "", None, "filled", f"{self.source} field {f!r} is missing or empty; risk tier "
+                        f"{ctx.risk_tier} requires it") for f in missing]
+
+
+class DocumentationGate(FieldsGate):
+    """Transparency: a model card must state intended use, limitations and the other required fields."""
+
+    name = "documentation"
+    source = "model card"
+
+    def document(self, ctx: GateContext) -> Mapping[str, Any]:
+        return ctx.model_card
+
+
+class LineageGate(FieldsGate):
+    """Accountability: every model version must trace back to its data version, code commit and training job."""
+
+    name = "lineage"
+    source = "lineage"
+
+    def document(self, ctx: GateContext) -> Mapping[str, Any]:
+        return ctx.lineage
+
+
+GATES: tuple[Gate, ...] = (PerformanceGate(), FairnessGate(), ExplainabilityGate(), DriftGate(), DataQualityGate(),
+                           DocumentationGate(), LineageGate())
