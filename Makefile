@@ -26,7 +26,7 @@ ifeq ($(wildcard $(TF_CLI_CONFIG_FILE)),)
 export TF_CLI_CONFIG_FILE := $(CACHE)/terraform.rc
 endif
 
-.PHONY: demo test bootstrap test-tools synth clean help
+.PHONY: demo test bootstrap test-tools chromium synth clean help
 
 help:
 	@echo "make demo   set up, then synthesize the example estate and show what was produced"
@@ -34,7 +34,15 @@ help:
 
 bootstrap: $(PY_STAMP) $(NODE_STAMP) $(CACHE)/.ready
 
-test-tools: $(CHECKOV_STAMP)
+test-tools: $(CHECKOV_STAMP) chromium
+
+# The report tests open HTML in headless Chromium (Debian's package). Installed when missing and
+# we may (root with apt-get); otherwise those tests say what is missing.
+chromium:
+	@command -v chromium >/dev/null || command -v chromium-browser >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "==> chromium (apt-get)"; apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
+	  else echo "==> chromium missing: install it (Debian/Ubuntu: apt-get install chromium) for the report tests"; fi; }
 
 $(PY_STAMP): pyproject.toml requirements.lock
 	@echo "==> Python environment ($(VENV))"

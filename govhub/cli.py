@@ -39,6 +39,98 @@ def _estate_summary(args: argparse.Namespace) -> int:
     return 0
 
 
+def _evaluate(args: argparse.Namespace) -> int:
+    import json
+    from pathlib import Path
+
+    from hub.decision import decide
+    from hub.gates import GateContext
+    from hub.policy import PolicyError, load_pack, pack_for_tier
+    from spoke.evaluator import EvaluationInputError, EvaluationSpec, evaluate
+
+    try:
+        pack = load_pack(args.policy) if args.policy and Path(args.policy).suffix in (".yaml", ".yml") \
+            else pack_for_tier(args.policy or args.tier)
+        if pack.risk_tier != args.tier:
+            raise PolicyError(f"policy pack {pack.name} is for risk tier {pack.risk_tier}, not {args.tier}; "
+                              f"pass --tier {pack.risk_tier} or another --policy")
+        card = _load_card(args.model_card) if args.model_card else {}
+        spec = EvaluationSpec(predictions=Path(args.predictions), label=args.label, score=args.score,
+                              prediction=args.prediction, sensitive=tuple(args.sensitive),
+                              threshold=args.threshold, baseline=Path(args.baseline) if args.baseline else None,
+                              current=Path(args.current) if args.current else None)
+        evidence = evaluate(spec, model={k: str(v) for k, v in (card.get("model") or {}).items()})
+    except (EvaluationInputError, PolicyError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    ctx = GateContext(risk_tier=pack.risk_tier, model_card=card, lineage=card.get("lineage") or {})
+    decision = decide(evidence, pack, ctx=ctx)
+    Path(args.out).write_text(decision.model_dump_json(indent=2))
+    if args.evidence_out:
+        Path(args.evidence_out).write_text(evidence.to_json())
+    if args.report:
+        from hub.report import render_report
+
+        Path(args.report).write_text(render_report(decision, evidence, pack))
+    print(f"decision: {decision.outcome.upper()}  (risk tier {decision.risk_tier}, policy {pack.name} "
+          f"{pack.version}, digest {pack.digest[:12]})")
+    for gate in decision.gates:
+        print(f"  {gate.status:<15} {gate.id}")
+        for finding in gate.findings:
+            print(f"      - {finding.message}")
+    print(f"wrote {args.out}" + (f" and {args.report}" if args.report else ""))
+    return {"pass": 0, "fail": 1}.get(decision.outcome, 2)
+
+
+def _load_card(path: str) -> dict:
+    import json
+    from pathlib import Path
+
+    import yaml
+
+    from hub.policy import PolicyError
+
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+        card = json.loads(text) if path.endswith(".json") else yaml.safe_load(text)
+    except (OSError, ValueError, yaml.YAMLError) as exc:
+        raise PolicyError(f"{path}: model card cannot be read ({exc})") from None
+    if not isinstance(card, dict):
+        raise PolicyError(f"{path}: a model card must be a mapping of fields")
+    return card
+
+
+def _policy_list(args: argparse.Namespace) -> int:
+    from hub.policy import available_packs, load_pack
+
+    for tier, path in available_packs().items():
+        pack = load_pack(path)
+        print(f"{tier:<11} {pack.name} {pack.version}  digest {pack.digest[:12]}  approvals "
+              f"{', '.join(f'{k}={v}' for k, v in pack.approvals.items()) or 'none'}")
+    return 0
+
+
+def _policy_show(args: argparse.Namespace) -> int:
+    from hub.policy import PolicyError, pack_for_tier
+
+    try:
+        pack = pack_for_tier(args.tier)
+    except PolicyError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(f"{pack.name} {pack.version} (risk tier {pack.risk_tier}; digest {pack.digest})")
+    if pack.prohibited:
+        print("  prohibited: every decision fails")
+    for gate, policy in pack.gates.items():
+        print(f"  {gate} ({'required' if policy.required else 'optional'})")
+        for t in policy.thresholds:
+            print(f"      {t.metric} {t.describe()}")
+        for f in policy.fields:
+            print(f"      field {f} must be filled")
+    print(f"  approvals: {dict(pack.approvals)}; monitoring plan required: {pack.monitoring_plan_required}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="govhub", description="MLOps governance platform: config, estate and gates.")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -54,6 +146,30 @@ def build_parser() -> argparse.ArgumentParser:
     summary = estate_sub.add_parser("summary", help="list the synthesized stacks and their resources")
     summary.add_argument("outdir", nargs="?", default="cdktf.out", help="synth output folder (default: cdktf.out)")
     summary.set_defaults(func=_estate_summary)
+
+    ev = sub.add_parser("evaluate", help="evaluate a model version and judge it against its risk tier's gates")
+    ev.add_argument("--predictions", required=True, help="table with labels, scores and sensitive columns")
+    ev.add_argument("--baseline", help="training/baseline table (for drift and data quality)")
+    ev.add_argument("--current", help="current/serving table (for drift and data quality)")
+    ev.add_argument("--label", required=True, help="the true label column (0/1)")
+    ev.add_argument("--score", help="the score column (probability of the positive class)")
+    ev.add_argument("--prediction", help="the predicted label column, when there is no score")
+    ev.add_argument("--threshold", type=float, default=0.5, help="score threshold for a positive prediction")
+    ev.add_argument("--sensitive", action="append", required=True, help="a sensitive attribute column (repeatable)")
+    ev.add_argument("--tier", required=True, choices=["minimal", "limited", "high", "prohibited"])
+    ev.add_argument("--policy", help="a policy pack name or YAML file (default: the tier's pack)")
+    ev.add_argument("--model-card", help="model card (YAML or JSON), with an optional lineage mapping")
+    ev.add_argument("--out", default="decision.json", help="where to write the decision (default decision.json)")
+    ev.add_argument("--evidence-out", help="also write the evidence document here")
+    ev.add_argument("--report", help="write a self-contained HTML report here")
+    ev.set_defaults(func=_evaluate)
+
+    pol = sub.add_parser("policy", help="list and show policy packs")
+    pol_sub = pol.add_subparsers(dest="action", metavar="ACTION")
+    pol_sub.add_parser("list", help="the packs, one per risk tier").set_defaults(func=_policy_list)
+    show = pol_sub.add_parser("show", help="one pack's gates and thresholds")
+    show.add_argument("tier")
+    show.set_defaults(func=_policy_show)
     return parser
 
 

@@ -109,8 +109,8 @@ class ThresholdGate(Gate):
             broken = threshold.violation(metric.value)
             if broken:
                 out.append(Finding(metric.name, where, metric.value, wanted,
-                                   f"{metric.name} {_fmt(metric.value)} for {where} {broken} required for risk "
-                                   f"tier {ctx.risk_tier}"))
+                                   f"{metric.name} {_fmt(metric.value)} for {where} {broken} for risk tier "
+                                   f"{ctx.risk_tier}"))
         return out
 
 

@@ -55,11 +55,11 @@ class Threshold(BaseModel):
     def violation(self, value: float) -> str | None:
         """Why ``value`` breaks this threshold, or None when it holds."""
         if self.min is not None and value < self.min:
-            return f"is below {self.min:g}"
+            return f"is below {self.min:g} required"
         if self.max is not None and value > self.max:
-            return f"is above {self.max:g}"
+            return f"is above {self.max:g} allowed"
         if self.abs_max is not None and abs(value) > self.abs_max:
-            return f"is outside ±{self.abs_max:g}"
+            return f"is outside ±{self.abs_max:g} allowed"
         return None
 
     def describe(self) -> str:

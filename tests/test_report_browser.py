@@ -1,0 +1,69 @@
+"""The HTML gate report, opened in headless Chromium: what a person sees, not only the HTML text."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from hub.decision import decide
+from hub.policy import pack_for_tier
+from hub.report import render_report
+from tests.test_policy_and_decision import evidence
+
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                  "--hide-scrollbars"]
+FAIL_RED = (179, 38, 30)  # .outcome.fail
+BAR_RED = (194, 65, 58)  # a failing fairness bar
+BAR_GREEN = (61, 139, 90)  # a passing fairness bar
+
+
+def chromium() -> str:
+    found = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
+    if not found:
+        message = "Chromium is not installed (Debian package chromium; `make test` installs it as root)"
+        if os.environ.get("GOVHUB_REQUIRE_ALL_TESTS"):
+            pytest.fail(message)
+        pytest.skip(message)
+    return found
+
+
+def browse(page: Path, tmp_path: Path, *extra: str) -> subprocess.CompletedProcess:
+    profile = tmp_path / "chromium-profile"
+    return subprocess.run([chromium(), *CHROMIUM_FLAGS, f"--user-data-dir={profile}", *extra, page.as_uri()],
+                          capture_output=True, text=True, timeout=120)
+
+
+@pytest.fixture()
+def failing_report(tmp_path) -> Path:
+    pack = pack_for_tier("high")
+    ev = evidence(di_female=0.62)
+    page = tmp_path / "report.html"
+    page.write_text(render_report(decide(ev, pack, today=date(2026, 11, 28)), ev, pack))
+    return page
+
+
+def test_rendered_dom_shows_outcome_reasons_and_gate_table(failing_report, tmp_path) -> None:
+    dom = browse(failing_report, tmp_path, "--dump-dom").stdout
+    assert '<span id="outcome" class="outcome fail">FAIL</span>' in dom
+    assert "clarify.DI 0.62 for sex=female is below 0.8 required for risk tier high" in dom
+    assert dom.count("<tr data-gate=") == 7
+    assert 'data-metric="clarify.DI"' in dom
+
+
+def test_screenshot_shows_the_red_verdict_and_both_bar_colours(failing_report, tmp_path) -> None:
+    from PIL import Image
+
+    shot = tmp_path / "shot.png"
+    browse(failing_report, tmp_path, f"--screenshot={shot}", "--window-size=1100,1600")
+    assert shot.exists(), "Chromium wrote no screenshot"
+    pixels = list(Image.open(shot).convert("RGB").get_flattened_data())
+    counts = {name: sum(1 for p in pixels if all(abs(a - b) <= 6 for a, b in zip(p, colour)))
+              for name, colour in {"verdict": FAIL_RED, "bad bar": BAR_RED, "good bar": BAR_GREEN}.items()}
+    assert counts["verdict"] > 500, counts  # the FAIL badge is painted
+    assert counts["bad bar"] > 300 and counts["good bar"] > 300, counts  # female bar fails, male bar passes
