@@ -1,0 +1,162 @@
+"""Evaluator benchmark: govhub's local evaluator against fairlearn + Evidently and against smclarify.
+
+A seeded table (20 numeric and 5 categorical features, a 4-valued sensitive attribute, labels and
+scores; a baseline and a shifted current table of the same size) is written to parquet once per size.
+Each runner then works in its own fresh process, reading the same files, and reports the seconds of
+its compute phase (after loading) and the peak RSS of the process. Competitors run in the bench tool
+venv (.cache/tools/bench: evidently 0.7.23, fairlearn 0.15.0, smclarify 0.5); ours in .venv.
+
+    .venv/bin/python bench/evaluate.py --rows 1000000
+    .venv/bin/python bench/evaluate.py --rows 1000000 10000000
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import psutil
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH_PY = ROOT / ".cache" / "tools" / "bench" / "bin" / "python"
+NUMERIC, CATEGORICAL = 20, 5
+
+LOAD = r"""
+import json, sys, time
+import numpy as np, pandas as pd
+d = sys.argv[1]
+preds = pd.read_parquet(f"{d}/predictions.parquet")
+base = pd.read_parquet(f"{d}/baseline.parquet")
+cur = pd.read_parquet(f"{d}/current.parquet")
+t0 = time.perf_counter()
+"""
+
+OURS = LOAD + r"""
+sys.path.insert(0, sys.argv[2])
+from spoke import metrics as m
+y = preds["label"].to_numpy(); score = preds["score"].to_numpy(); pred = (score >= 0.5).astype(np.int64)
+groups = preds["group"].to_numpy()
+m.performance(y, pred, score)
+counts = m.GroupCounts.compute(groups, y, pred)
+for i in range(len(counts.values)):
+    m.clarify_metrics(*counts.facet(i))
+m.selection_rates(counts); m.equalized_odds_difference(counts)
+t_bias = time.perf_counter()
+for c in base.columns:
+    if c.startswith("f"):
+        m.numeric_drift(base[c].to_numpy(np.float64), cur[c].to_numpy(np.float64))
+    else:
+        m.categorical_drift(base[c].to_numpy().astype(str), cur[c].to_numpy().astype(str))
+t1 = time.perf_counter()
+print(json.dumps({"seconds": t1 - t0, "bias_seconds": t_bias - t0}))
+"""
+
+FAIRLEARN_EVIDENTLY = LOAD + r"""
+from fairlearn.metrics import MetricFrame, selection_rate, true_positive_rate, false_positive_rate, equalized_odds_difference
+from sklearn.metrics import accuracy_score, precision_score, recall_score, f1_score, roc_auc_score, log_loss
+from evidently import Report
+from evidently.presets import DataDriftPreset
+y = preds["label"]; score = preds["score"]; pred = (score >= 0.5).astype(int)
+MetricFrame(metrics={"accuracy": accuracy_score, "precision": precision_score, "recall": recall_score,
+                     "f1": f1_score, "selection_rate": selection_rate, "tpr": true_positive_rate,
+                     "fpr": false_positive_rate}, y_true=y, y_pred=pred, sensitive_features=preds["group"]).by_group
+equalized_odds_difference(y, pred, sensitive_features=preds["group"])
+roc_auc_score(y, score); log_loss(y, score)
+Report([DataDriftPreset()]).run(current_data=cur, reference_data=base)
+print(json.dumps({"seconds": time.perf_counter() - t0}))
+"""
+
+SMCLARIFY = LOAD + r"""
+from smclarify.bias.metrics import pretraining, posttraining
+feature = preds["group"].astype(object); label = preds["label"] == 1; pred = preds["score"] >= 0.5
+for value in sorted(feature.unique()):
+    facet = feature == value
+    pretraining.CI(feature, facet); pretraining.DPL(feature, facet, label)
+    posttraining.DI(feature, facet, pred); posttraining.DPPL(feature, facet, pred)
+    posttraining.RD(feature, facet, label, pred); posttraining.SD(feature, facet, label, pred)
+    posttraining.AD(feature, facet, label, pred)
+print(json.dumps({"seconds": time.perf_counter() - t0}))
+"""
+
+
+def generate(rows: int, folder: Path, seed: int = 20261128) -> None:
+    rng = np.random.default_rng(seed)
+    group = rng.choice(np.array(["g0", "g1", "g2", "g3"]), size=rows, p=[0.4, 0.3, 0.2, 0.1])
+    label = rng.integers(0, 2, size=rows)
+    score = np.clip(0.4 * label + 0.5 * rng.random(rows) + np.where(group == "g3", -0.1, 0.05), 0, 1)
+    pd.DataFrame({"label": label, "score": score, "group": group}).to_parquet(folder / "predictions.parquet")
+    levels = np.array([f"v{i}" for i in range(8)])
+    for name, shift in (("baseline", 0.0), ("current", 0.15)):
+        data = {f"f{i}": rng.normal(shift * (i % 3), 1.0, rows) for i in range(NUMERIC)}
+        weights = np.linspace(1, 2 + 4 * shift, 8)
+        data |= {f"c{i}": rng.choice(levels, size=rows, p=weights / weights.sum()) for i in range(CATEGORICAL)}
+        pd.DataFrame(data).to_parquet(folder / f"{name}.parquet")
+
+
+def measure(python: Path | str, code: str, folder: Path) -> dict:
+    proc = subprocess.Popen([str(python), "-c", code, str(folder), str(ROOT)], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    peak, done = 0, threading.Event()
+
+    def sample() -> None:
+        nonlocal peak
+        parent = psutil.Process(proc.pid)
+        while not done.is_set():
+            try:
+                peak = max(peak, sum(p.memory_info().rss for p in [parent, *parent.children(recursive=True)]))
+            except psutil.Error:
+                pass
+            time.sleep(0.05)
+
+    thread = threading.Thread(target=sample, daemon=True)
+    thread.start()
+    out, err = proc.communicate()
+    done.set()
+    thread.join()
+    if proc.returncode != 0:
+        raise SystemExit(f"runner failed:\n{err[-3000:]}")
+    return {**json.loads(out.strip().splitlines()[-1]), "rss_mib": peak / 2**20}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rows", type=int, nargs="+", default=[1_000_000])
+    args = parser.parse_args()
+    if not BENCH_PY.exists():
+        raise SystemExit(f"{BENCH_PY} is missing: python3 -m venv .cache/tools/bench && .cache/tools/bench/bin/pip "
+                         "install evidently==0.7.23 fairlearn==0.15.0 smclarify==0.5 pyarrow")
+    print("| rows | runner | scope | seconds | peak RSS MiB | ours faster by |")
+    print("|---:|---|---|---:|---:|---:|")
+    for rows in args.rows:
+        with tempfile.TemporaryDirectory() as tmp:
+            folder = Path(tmp)
+            print(f"generating {rows:,} rows ...", file=sys.stderr, flush=True)
+            generate(rows, folder)
+            print("  govhub local evaluator ...", file=sys.stderr, flush=True)
+            ours = measure(sys.executable, OURS, folder)
+            print("  fairlearn MetricFrame + Evidently DataDriftPreset ...", file=sys.stderr, flush=True)
+            fe = measure(BENCH_PY, FAIRLEARN_EVIDENTLY, folder)
+            print("  smclarify (bias metrics) ...", file=sys.stderr, flush=True)
+            sc = measure(BENCH_PY, SMCLARIFY, folder)
+        rows_fmt = f"{rows:,}"
+        print(f"| {rows_fmt} | govhub local | performance + fairness + drift (25 features) | {ours['seconds']:.2f} | "
+              f"{ours['rss_mib']:.0f} | – |")
+        print(f"| {rows_fmt} | fairlearn + Evidently | same | {fe['seconds']:.2f} | {fe['rss_mib']:.0f} | "
+              f"{fe['seconds'] / ours['seconds']:.0f}x |")
+        print(f"| {rows_fmt} | govhub local | Clarify bias metrics (+ selection rate, EOD) | {ours['bias_seconds']:.3f} "
+              f"| – | – |")
+        print(f"| {rows_fmt} | smclarify | Clarify bias metrics (7 per facet value) | {sc['seconds']:.2f} | "
+              f"{sc['rss_mib']:.0f} | {sc['seconds'] / ours['bias_seconds']:.0f}x |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
