@@ -150,9 +150,34 @@ def _fairness(groups: np.ndarray, column: str, y: np.ndarray, y_pred: np.ndarray
     return out
 
 
-def _drift_and_quality(spec: EvaluationSpec) -> list[Metric]:
+def feature_drift(base, cur, features: Sequence[str], workers: int | None = None) -> dict[str, dict]:
+    """Drift and quality numbers per feature. Features run on a thread pool: the numpy kernels (sorts,
+    searches) release the GIL, so the cores are used together."""
+    import os
+    from concurrent.futures import ThreadPoolExecutor
+
     import pandas as pd
 
+    def one(feature: str) -> dict:
+        b, c = base[feature], cur[feature]
+        numeric = pd.api.types.is_numeric_dtype(b) and not pd.api.types.is_bool_dtype(b)
+        parsed = pd.to_numeric(c, errors="coerce") if numeric else c
+        out: dict = {"numeric": numeric, "quality.missing_rate": float(c.isna().mean()),
+                     "quality.type_error_rate": float((parsed.isna() & c.notna()).mean()) if numeric else 0.0}
+        try:
+            if numeric:
+                out["drift"] = m.numeric_drift(b.to_numpy(dtype=np.float64), parsed.to_numpy(dtype=np.float64))
+            else:
+                out["drift"] = m.categorical_drift(b.dropna().to_numpy(), c.dropna().to_numpy())
+        except ValueError as exc:
+            out["error"] = str(exc)
+        return out
+
+    with ThreadPoolExecutor(max_workers=workers or os.cpu_count() or 1) as pool:
+        return dict(zip(features, pool.map(one, features)))
+
+
+def _drift_and_quality(spec: EvaluationSpec) -> list[Metric]:
     assert spec.baseline is not None and spec.current is not None
     base, cur = read_table(spec.baseline), read_table(spec.current)
     features = spec.features or tuple(c for c in base.columns if c in cur.columns)
@@ -160,23 +185,16 @@ def _drift_and_quality(spec: EvaluationSpec) -> list[Metric]:
     _require(cur, spec.current, features)
     prov = _provenance(spec.current)
     out: list[Metric] = []
-    for feature in features:
-        b, c = base[feature], cur[feature]
-        numeric = pd.api.types.is_numeric_dtype(b) and not pd.api.types.is_bool_dtype(b)
-        out.append(Metric(name="quality.missing_rate", value=float(c.isna().mean()), feature=feature,
+    for feature, result in feature_drift(base, cur, features).items():
+        out.append(Metric(name="quality.missing_rate", value=result["quality.missing_rate"], feature=feature,
                           provenance=prov("share of nulls")))
-        parsed = pd.to_numeric(c, errors="coerce") if numeric else c
-        type_errors = float((parsed.isna() & c.notna()).mean()) if numeric else 0.0
-        out.append(Metric(name="quality.type_error_rate", value=type_errors, feature=feature,
+        out.append(Metric(name="quality.type_error_rate", value=result["quality.type_error_rate"], feature=feature,
                           provenance=prov("non-null values that do not parse as the baseline type")))
-        try:
-            if numeric:
-                values = m.numeric_drift(b.to_numpy(dtype=np.float64), parsed.to_numpy(dtype=np.float64))
-            else:
-                values = m.categorical_drift(b.dropna().astype(str).to_numpy(), c.dropna().astype(str).to_numpy())
-        except ValueError as exc:
-            out.append(Metric(name="drift.psi", value=None, error=str(exc), feature=feature, provenance=prov("psi")))
+        if "error" in result:
+            out.append(Metric(name="drift.psi", value=None, error=result["error"], feature=feature,
+                              provenance=prov("psi")))
             continue
-        out += [Metric(name=name, value=v, feature=feature, provenance=prov(
-            "numeric: 10 baseline-quantile bins" if numeric else "categorical frequencies")) for name, v in values.items()]
+        variant = "numeric: 10 baseline-quantile bins" if result["numeric"] else "categorical frequencies"
+        out += [Metric(name=name, value=v, feature=feature, provenance=prov(variant))
+                for name, v in result["drift"].items()]
     return out

@@ -40,7 +40,7 @@ class GroupCounts:
 
     @classmethod
     def compute(cls, groups: np.ndarray, y_true: np.ndarray, y_pred: np.ndarray) -> GroupCounts:
-        values, codes = np.unique(groups, return_inverse=True)
+        codes, values = factorize(groups)
         index = codes.astype(np.int64) * 4 + y_true.astype(np.int64) * 2 + y_pred.astype(np.int64)
         counts = np.bincount(index, minlength=len(values) * 4).reshape(len(values), 4)
         return cls(tuple(str(v) for v in values), counts)
@@ -49,6 +49,16 @@ class GroupCounts:
         """(counts of facet value i, counts of every other row)."""
         d = self.counts[i]
         return d, self.counts.sum(axis=0) - d
+
+
+def factorize(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Integer codes and sorted distinct values, by hashing (much faster than sorting strings)."""
+    import pandas as pd
+
+    codes, uniques = pd.factorize(values, sort=True)
+    if (codes < 0).any():
+        raise ValueError("missing values in a group column; fill or drop them first")
+    return codes, np.asarray(uniques)
 
 
 def clarify_metrics(d: np.ndarray, a: np.ndarray) -> dict[str, float]:
@@ -111,15 +121,25 @@ def performance(y_true: np.ndarray, y_pred: np.ndarray, y_score: np.ndarray | No
     return out
 
 
+def average_ranks(values: np.ndarray) -> np.ndarray:
+    """1-based ranks with ties averaged (scipy.stats.rankdata's default), from one sort."""
+    order = np.argsort(values, kind="stable")
+    ordered = values[order]
+    starts = np.flatnonzero(np.concatenate(([True], ordered[1:] != ordered[:-1])))
+    counts = np.diff(np.append(starts, len(values)))
+    block_rank = starts + (counts + 1) / 2.0
+    ranks = np.empty(len(values), dtype=np.float64)
+    ranks[order] = np.repeat(block_rank, counts)
+    return ranks
+
+
 def roc_auc(y_true: np.ndarray, y_score: np.ndarray) -> float:
     """Mann-Whitney form of the ROC area with tied scores averaged (equal to scikit-learn's)."""
-    from scipy.stats import rankdata
-
     n_pos = int(y_true.sum())
     n_neg = len(y_true) - n_pos
     if n_pos == 0 or n_neg == 0:
         raise ValueError("ROC AUC needs both classes in y_true")
-    ranks = rankdata(y_score)
+    ranks = average_ranks(y_score)
     return float((ranks[y_true == 1].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
 
 
@@ -132,22 +152,35 @@ def log_loss(y_true: np.ndarray, y_score: np.ndarray) -> float:
 # ----------------------------------------------------------------------------- drift
 
 
-def ks_statistic(baseline: np.ndarray, current: np.ndarray) -> float:
-    """Two-sample KS D, computed as scipy.stats.ks_2samp does (max CDF gap over the pooled values)."""
-    b, c = np.sort(baseline), np.sort(current)
-    pooled = np.concatenate([b, c])
-    cdf_b = np.searchsorted(b, pooled, side="right") / len(b)
-    cdf_c = np.searchsorted(c, pooled, side="right") / len(c)
-    return float(np.max(np.abs(cdf_b - cdf_c)))
+def ks_statistic(baseline: np.ndarray, current: np.ndarray, *, presorted: bool = False) -> float:
+    """Two-sample KS D = max |F_b - F_c| over the pooled values, as scipy.stats.ks_2samp computes it.
+
+    Both empirical CDFs only jump at sample points, so it suffices to evaluate them (right-continuous)
+    at every point of either sample: each side's own CDF there comes from its sorted position."""
+    b = baseline if presorted else np.sort(baseline)
+    c = current if presorted else np.sort(current)
+    gap_at_b = _right_positions(b) / len(b) - np.searchsorted(c, b, side="right") / len(c)
+    gap_at_c = np.searchsorted(b, c, side="right") / len(b) - _right_positions(c) / len(c)
+    return float(max(np.max(np.abs(gap_at_b)), np.max(np.abs(gap_at_c))))
 
 
-def quantile_bins(baseline: np.ndarray, bins: int = PSI_BINS) -> np.ndarray:
-    return np.unique(np.quantile(baseline, np.linspace(0, 1, bins + 1)[1:-1]))
+def _right_positions(sorted_values: np.ndarray) -> np.ndarray:
+    """searchsorted(x, x, side="right") for sorted x, in O(n): the end of each value's tie block."""
+    n = len(sorted_values)
+    last_of_block = np.append(sorted_values[1:] != sorted_values[:-1], True)
+    ends = np.where(last_of_block, np.arange(1, n + 1), n + 1)
+    return np.minimum.accumulate(ends[::-1])[::-1]
 
 
-def binned_proportions(values: np.ndarray, edges: np.ndarray) -> np.ndarray:
-    codes = np.searchsorted(edges, values, side="right")
-    return np.bincount(codes, minlength=len(edges) + 1) / len(values)
+def quantile_bins(sorted_baseline: np.ndarray, bins: int = PSI_BINS) -> np.ndarray:
+    """Bin edges at the baseline's deciles (linear interpolation, as numpy.quantile)."""
+    return np.unique(np.quantile(sorted_baseline, np.linspace(0, 1, bins + 1)[1:-1], method="linear"))
+
+
+def binned_proportions(sorted_values: np.ndarray, edges: np.ndarray) -> np.ndarray:
+    """Share of values in each bin (-inf, e1), [e1, e2), ..., [ek, inf), from positions in sorted data."""
+    cuts = np.searchsorted(sorted_values, edges, side="left")
+    return np.diff(np.concatenate(([0], cuts, [len(sorted_values)]))) / len(sorted_values)
 
 
 def psi(b: np.ndarray, c: np.ndarray, floor: float = PSI_FLOOR) -> float:
@@ -166,17 +199,19 @@ def js_divergence_base2(p: np.ndarray, q: np.ndarray) -> float:
 
 
 def numeric_drift(baseline: np.ndarray, current: np.ndarray) -> dict[str, float]:
-    baseline, current = baseline[~np.isnan(baseline)], current[~np.isnan(current)]
+    # np.sort puts NaN last, so missing values are dropped by slicing after one sort per side.
+    baseline = np.sort(baseline)[: np.count_nonzero(~np.isnan(baseline))]
+    current = np.sort(current)[: np.count_nonzero(~np.isnan(current))]
     if len(baseline) == 0 or len(current) == 0:
         raise ValueError("no non-missing values to compare")
     edges = quantile_bins(baseline)
     b, c = binned_proportions(baseline, edges), binned_proportions(current, edges)
-    return {"drift.psi": psi(b, c), "drift.ks_statistic": ks_statistic(baseline, current),
+    return {"drift.psi": psi(b, c), "drift.ks_statistic": ks_statistic(baseline, current, presorted=True),
             "drift.linf": float(np.max(np.abs(c - b)))}
 
 
 def categorical_drift(baseline: np.ndarray, current: np.ndarray) -> dict[str, float]:
-    categories, codes = np.unique(np.concatenate([baseline, current]).astype(str), return_inverse=True)
+    codes, categories = factorize(np.concatenate([baseline, current]))
     b = np.bincount(codes[: len(baseline)], minlength=len(categories)).astype(float)
     c = np.bincount(codes[len(baseline):], minlength=len(categories)).astype(float)
     if b.sum() == 0 or c.sum() == 0:
