@@ -40,7 +40,6 @@ def _estate_summary(args: argparse.Namespace) -> int:
 
 
 def _evaluate(args: argparse.Namespace) -> int:
-    import json
     from pathlib import Path
 
     from hub.decision import decide
@@ -55,11 +54,18 @@ def _evaluate(args: argparse.Namespace) -> int:
             raise PolicyError(f"policy pack {pack.name} is for risk tier {pack.risk_tier}, not {args.tier}; "
                               f"pass --tier {pack.risk_tier} or another --policy")
         card = _load_card(args.model_card) if args.model_card else {}
-        spec = EvaluationSpec(predictions=Path(args.predictions), label=args.label, score=args.score,
-                              prediction=args.prediction, sensitive=tuple(args.sensitive),
-                              threshold=args.threshold, baseline=Path(args.baseline) if args.baseline else None,
-                              current=Path(args.current) if args.current else None)
-        evidence = evaluate(spec, model={k: str(v) for k, v in (card.get("model") or {}).items()})
+        if args.evidence:
+            evidence = _load_evidence(args.evidence)
+        elif not (args.predictions and args.label and args.sensitive):
+            raise EvaluationInputError("give --evidence FILE, or --predictions, --label and --sensitive to compute "
+                                       "evidence with the local evaluator")
+        else:
+            spec = EvaluationSpec(
+                predictions=Path(args.predictions), label=args.label, score=args.score, prediction=args.prediction,
+                sensitive=tuple(args.sensitive), threshold=args.threshold,
+                baseline=Path(args.baseline) if args.baseline else None,
+                current=Path(args.current) if args.current else None)
+            evidence = evaluate(spec, model={k: str(v) for k, v in (card.get("model") or {}).items()})
     except (EvaluationInputError, PolicyError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -80,6 +86,24 @@ def _evaluate(args: argparse.Namespace) -> int:
             print(f"      - {finding.message}")
     print(f"wrote {args.out}" + (f" and {args.report}" if args.report else ""))
     return {"pass": 0, "fail": 1}.get(decision.outcome, 2)
+
+
+def _load_evidence(path: str):
+    from pydantic import ValidationError
+
+    from hub.evidence import Evidence
+    from spoke.evaluator import EvaluationInputError
+
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return Evidence.from_json(handle.read())
+    except OSError as exc:
+        raise EvaluationInputError(f"{path}: cannot read the evidence file ({exc.strerror})") from None
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "(document)"
+        raise EvaluationInputError(f"{path}: not a valid evidence document at {where}: "
+                                   f"{first['msg'].removeprefix('Value error, ')}") from None
 
 
 def _load_card(path: str) -> dict:
@@ -148,14 +172,15 @@ def build_parser() -> argparse.ArgumentParser:
     summary.set_defaults(func=_estate_summary)
 
     ev = sub.add_parser("evaluate", help="evaluate a model version and judge it against its risk tier's gates")
-    ev.add_argument("--predictions", required=True, help="table with labels, scores and sensitive columns")
+    ev.add_argument("--evidence", help="judge an evidence document (from `govhub evidence import`) instead")
+    ev.add_argument("--predictions", help="table with labels, scores and sensitive columns")
     ev.add_argument("--baseline", help="training/baseline table (for drift and data quality)")
     ev.add_argument("--current", help="current/serving table (for drift and data quality)")
-    ev.add_argument("--label", required=True, help="the true label column (0/1)")
+    ev.add_argument("--label", help="the true label column (0/1)")
     ev.add_argument("--score", help="the score column (probability of the positive class)")
     ev.add_argument("--prediction", help="the predicted label column, when there is no score")
     ev.add_argument("--threshold", type=float, default=0.5, help="score threshold for a positive prediction")
-    ev.add_argument("--sensitive", action="append", required=True, help="a sensitive attribute column (repeatable)")
+    ev.add_argument("--sensitive", action="append", help="a sensitive attribute column (repeatable)")
     ev.add_argument("--tier", required=True, choices=["minimal", "limited", "high", "prohibited"])
     ev.add_argument("--policy", help="a policy pack name or YAML file (default: the tier's pack)")
     ev.add_argument("--model-card", help="model card (YAML or JSON), with an optional lineage mapping")

@@ -85,9 +85,13 @@ class ThresholdGate(Gate):
     """Metric thresholds from the policy, applied to every group and feature the evidence reports."""
 
     def check(self, evidence: Evidence, policy: GatePolicy, ctx: GateContext) -> list[Finding]:
+        return self._check_all(evidence, policy, ctx)
+
+    @classmethod
+    def _check_all(cls, evidence: Evidence, policy: GatePolicy, ctx: GateContext) -> list[Finding]:
         findings: list[Finding] = []
         for threshold in policy.thresholds:
-            findings += self._check_threshold(evidence, threshold, policy.required, ctx)
+            findings += cls._check_threshold(evidence, threshold, policy.required, ctx)
         return findings
 
     @staticmethod
@@ -138,10 +142,34 @@ class DataQualityGate(ThresholdGate):
     name = "data_quality"
 
 
-class ExplainabilityGate(ThresholdGate):
-    """Explainability: the model's global feature attributions must be computed and available for review."""
+class ExplainabilityGate(Gate):
+    """Explainability: the model's global feature attributions must be computed and available for review,
+    and the most important features must stay stable against the baseline model's."""
 
     name = "explainability"
+    METRIC: ClassVar[str] = "explain.mean_abs_attribution"
+
+    def check(self, evidence: Evidence, policy: GatePolicy, ctx: GateContext) -> list[Finding]:
+        current = {m.feature: m.value for m in evidence.find(self.METRIC)
+                   if m.group.get("reference") != "baseline" and m.feature and m.value is not None}
+        baseline = {m.feature: m.value for m in evidence.find(self.METRIC, reference="baseline")
+                    if m.feature and m.value is not None}
+        if not current:
+            if not policy.required:
+                return []
+            return [Finding(self.METRIC, "", None, "present", f"no global feature attributions ({self.METRIC}); "
+                            "a required gate fails closed when its evidence is missing")]
+        findings = ThresholdGate._check_all(evidence, policy, ctx)
+        if policy.top_k and policy.min_top_k_overlap is not None and baseline:
+            k = policy.top_k
+            top = lambda scores: {f for f, _ in sorted(scores.items(), key=lambda kv: -abs(kv[1]))[:k]}  # noqa: E731
+            overlap = len(top(current) & top(baseline)) / k
+            if overlap < policy.min_top_k_overlap:
+                findings.append(Finding("top_k_overlap", f"top {k}", overlap, f">= {policy.min_top_k_overlap:g}",
+                                        f"only {overlap:.0%} of the top {k} features match the baseline model's "
+                                        f"(at least {policy.min_top_k_overlap:.0%} required for risk tier "
+                                        f"{ctx.risk_tier})"))
+        return findings
 
 
 class FieldsGate(Gate):

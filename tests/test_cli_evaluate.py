@@ -89,3 +89,23 @@ def test_policy_list_and_show() -> None:
     assert [line.split()[0] for line in listed.stdout.splitlines()] == ["high", "limited", "minimal", "prohibited"]
     shown = run("policy", "show", "high")
     assert "clarify.DI within [0.8, 1.25]" in shown.stdout and "approvals: {'staging': 1, 'prod': 2}" in shown.stdout
+
+
+def test_imported_evidence_is_judged_by_the_same_gates(model_tables) -> None:
+    first = run(*evaluate_args(model_tables, "biased"), "--evidence-out", str(model_tables / "evidence.json"))
+    assert first.returncode == 1
+    again = run("evaluate", "--evidence", str(model_tables / "evidence.json"), "--tier", "high",
+                "--out", str(model_tables / "again.json"))
+    assert again.returncode == 1
+    first_decision = json.loads((model_tables / "biased.decision.json").read_text())
+    second = json.loads((model_tables / "again.json").read_text())
+    assert [g["status"] for g in second["gates"]] == [g["status"] for g in first_decision["gates"]]
+    assert second["evidence_digest"] == first_decision["evidence_digest"]
+
+
+def test_broken_evidence_file_is_named_with_the_field(model_tables) -> None:
+    bad = model_tables / "bad-evidence.json"
+    bad.write_text('{"metrics": [{"name": "clarify.EOD", "value": 1, "provenance": {}}]}')
+    result = run("evaluate", "--evidence", str(bad), "--tier", "high", "--out", str(model_tables / "x.json"))
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert f"{bad}: not a valid evidence document at metrics.0.name: unknown metric 'clarify.EOD'" in result.stderr

@@ -169,3 +169,26 @@ def test_published_schema_is_current_and_decisions_validate_against_it() -> None
     decision = decide(evidence(di_female=0.71), pack_for_tier("high"), today=TODAY)
     jsonschema.validate(json.loads(decision.model_dump_json()), published)
     assert Decision.model_validate_json(decision.model_dump_json()) == decision
+
+
+def _attributions(scores: dict[str, float], **group: str) -> list[Metric]:
+    return [Metric(name="explain.mean_abs_attribution", value=v, feature=f, group=group, provenance=PROV)
+            for f, v in scores.items()]
+
+
+def test_explainability_checks_presence_and_top_k_stability() -> None:
+    pack = pack_for_tier("high").model_copy(update={"gates": {
+        **pack_for_tier("high").gates, "explainability": GatePolicy(required=True, top_k=3, min_top_k_overlap=0.6)}})
+    base = {"income": 0.5, "debt": 0.4, "age": 0.3, "tenure": 0.01, "zip": 0.005}
+    stable = Evidence(metrics=(*evidence().metrics, *_attributions(base),
+                               *_attributions(base, reference="baseline")))
+    assert decide(stable, pack, today=TODAY).outcome == "pass"
+    shifted = {"zip": 0.6, "tenure": 0.5, "age": 0.3, "income": 0.01, "debt": 0.0}
+    unstable = Evidence(metrics=(*evidence().metrics, *_attributions(shifted),
+                                 *_attributions(base, reference="baseline")))
+    (gate,) = decide(unstable, pack, today=TODAY).failures()
+    assert gate.id == "gate.explainability"
+    assert gate.findings[0].message == ("only 33% of the top 3 features match the baseline model's "
+                                        "(at least 60% required for risk tier high)")
+    missing = decide(evidence(), pack, today=TODAY).failures()[0]
+    assert "no global feature attributions" in missing.findings[0].message
