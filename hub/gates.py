@@ -184,8 +184,13 @@ class FieldsGate(Gate):
     def check(self, evidence: Evidence, policy: GatePolicy, ctx: GateContext) -> list[Finding]:
         doc = self.document(ctx)
         missing = [f for f in policy.fields if not str(doc.get(f) or "").strip()]
-        return [Finding(f, "", None, "filled", f"{self.source} field {f!r} is missing or empty; risk tier "
-                        f"{ctx.risk_tier} requires it") for f in missing]
+        findings = [Finding(f, "", None, "filled", f"{self.source} field {f!r} is missing or empty; risk tier "
+                            f"{ctx.risk_tier} requires it") for f in missing]
+        assets = doc.get("assets") if isinstance(doc.get("assets"), dict) else {}
+        findings += [Finding(a, "", None, "linked", f"{self.source} asset {a!r} is not linked (assets.{a}); risk "
+                             f"tier {ctx.risk_tier} requires it") for a in policy.assets
+                     if not str(assets.get(a) or "").strip()]
+        return findings
 
 
 class DocumentationGate(FieldsGate):

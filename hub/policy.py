@@ -81,6 +81,7 @@ class GatePolicy(BaseModel):
     required: bool = True
     thresholds: tuple[Threshold, ...] = ()
     fields: tuple[str, ...] = ()  # documentation and lineage gates: the fields that must be filled
+    assets: tuple[str, ...] = ()  # documentation gate: assets the model card must link (card["assets"])
     top_k: int | None = Field(default=None, ge=1)  # explainability: compare the k most important features
     min_top_k_overlap: float | None = Field(default=None, ge=0, le=1)
 

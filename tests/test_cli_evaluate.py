@@ -31,8 +31,12 @@ def model_tables(tmp_path):
     features = pd.DataFrame({"age": rng.normal(40, 9, n), "region": rng.choice(["n", "s"], size=n)})
     features.to_parquet(tmp_path / "baseline.parquet")
     features.sample(frac=0.5, random_state=1).to_parquet(tmp_path / "current.parquet")
-    (tmp_path / "card.yaml").write_text("model: {name: credit, version: '7'}\nintended_use: credit scoring\n"
-                                        "lineage: {data_version: v3, code_commit: abc123, training_job: tj-1}\n")
+    (tmp_path / "card.yaml").write_text(
+        "model: {name: credit, version: '7'}\nintended_use: consumer credit scoring\n"
+        "limitations: not for business loans\nowners: credit-ds@acme.example\ntraining_data: loans 2019-2024\n"
+        "evaluation_data: holdout 2025\nethical_considerations: reviewed by the ethics board\n"
+        "assets: {evaluation_report: reports/eval.html}\n"
+        "lineage: {data_version: v3, code_commit: abc123, training_job: tj-1}\n")
     return tmp_path
 
 
@@ -95,7 +99,7 @@ def test_imported_evidence_is_judged_by_the_same_gates(model_tables) -> None:
     first = run(*evaluate_args(model_tables, "biased"), "--evidence-out", str(model_tables / "evidence.json"))
     assert first.returncode == 1
     again = run("evaluate", "--evidence", str(model_tables / "evidence.json"), "--tier", "high",
-                "--out", str(model_tables / "again.json"))
+                "--model-card", str(model_tables / "card.yaml"), "--out", str(model_tables / "again.json"))
     assert again.returncode == 1
     first_decision = json.loads((model_tables / "biased.decision.json").read_text())
     second = json.loads((model_tables / "again.json").read_text())

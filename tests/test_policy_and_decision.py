@@ -16,6 +16,16 @@ from hub.policy import GatePolicy, PolicyError, available_packs, load_pack, pack
 PROV = Provenance(artifact_uri="file:///p.parquet", artifact_sha256="1" * 64, tool="govhub-local",
                   tool_version="0.1.0", variant="clarify")
 TODAY = date(2026, 11, 28)
+CARD = {"intended_use": "consumer credit scoring", "limitations": "not for business loans",
+        "owners": "credit-ds@acme.example", "training_data": "loans 2019-2024", "evaluation_data": "holdout 2025",
+        "ethical_considerations": "reviewed by the ethics board", "assets": {"evaluation_report": "eval.html"}}
+LINEAGE = {"data_version": "v3", "code_commit": "abc123", "training_job": "tj-1"}
+
+
+def judge(ev: Evidence, pack, **kwargs) -> Decision:
+    """decide() with a complete model card and lineage, so that only the gate under test can fail."""
+    kwargs.setdefault("ctx", GateContext(risk_tier=pack.risk_tier, model_card=CARD, lineage=LINEAGE))
+    return decide(ev, pack, **kwargs)
 
 
 def metric(name: str, value: float | None, error: str | None = None, **group: str) -> Metric:
@@ -71,17 +81,17 @@ colour: blue
 
 def test_fair_model_passes_and_records_policy_and_evidence_digests() -> None:
     pack = pack_for_tier("high")
-    decision = decide(evidence(), pack, today=TODAY)
+    decision = judge(evidence(), pack, today=TODAY)
     assert decision.outcome == "pass"
     assert decision.policy.digest == pack.digest and decision.policy.version == "1.0.0"
     statuses = {g.id: g.status for g in decision.gates}
     assert statuses["gate.fairness"] == "pass" and statuses["gate.performance"] == "pass"
-    assert statuses["gate.documentation"] == "not_applicable"  # the pack does not ask for it
+    assert statuses["gate.documentation"] == "pass" and statuses["gate.lineage"] == "pass"
     assert statuses["gate.drift"] == "pass"  # not required and no drift evidence: nothing to judge
 
 
 def test_biased_model_fails_with_a_readable_reason() -> None:
-    decision = decide(evidence(di_female=0.71), pack_for_tier("high"), today=TODAY)
+    decision = judge(evidence(di_female=0.71), pack_for_tier("high"), today=TODAY)
     assert decision.outcome == "fail"
     (fairness,) = decision.failures()
     (finding,) = fairness.findings
@@ -90,17 +100,17 @@ def test_biased_model_fails_with_a_readable_reason() -> None:
         ("clarify.DI", "sex=female", 0.71, "within [0.8, 1.25]")
     assert fairness.principle.startswith("Fairness:")
     # the same evidence passes the looser limited-risk pack
-    assert decide(evidence(di_female=0.71), pack_for_tier("limited"), today=TODAY).outcome == "pass"
+    assert judge(evidence(di_female=0.71), pack_for_tier("limited"), today=TODAY).outcome == "pass"
 
 
 def test_missing_or_uncomputable_evidence_fails_closed() -> None:
     no_fairness = Evidence(metrics=(metric("roc_auc", 0.8), metric("accuracy", 0.8)))
-    decision = decide(no_fairness, pack_for_tier("high"), today=TODAY)
+    decision = judge(no_fairness, pack_for_tier("high"), today=TODAY)
     fairness = next(g for g in decision.gates if g.id == "gate.fairness")
     assert fairness.status == "fail"
     assert "no evidence for clarify.DI; a required gate fails closed" in fairness.findings[0].message
     broken = Evidence(metrics=(*evidence().metrics, metric("clarify.DI", None, error="Facet set is empty", sex="x")))
-    found = decide(broken, pack_for_tier("high"), today=TODAY).failures()[0].findings[0]
+    found = judge(broken, pack_for_tier("high"), today=TODAY).failures()[0].findings[0]
     assert "could not be computed (Facet set is empty)" in found.message
 
 
@@ -109,7 +119,7 @@ def test_a_crashing_gate_is_an_error_that_blocks(monkeypatch) -> None:
         raise ZeroDivisionError("division by zero")
 
     monkeypatch.setattr(FairnessGate, "check", explode)
-    decision = decide(evidence(), pack_for_tier("high"), today=TODAY)
+    decision = judge(evidence(), pack_for_tier("high"), today=TODAY)
     assert decision.outcome == "error"
     fairness = next(g for g in decision.gates if g.id == "gate.fairness")
     assert fairness.status == "error" and "gate crashed: ZeroDivisionError: division by zero" in \
@@ -117,18 +127,18 @@ def test_a_crashing_gate_is_an_error_that_blocks(monkeypatch) -> None:
 
 
 def test_prohibited_tier_always_fails() -> None:
-    decision = decide(evidence(), pack_for_tier("prohibited"), today=TODAY)
+    decision = judge(evidence(), pack_for_tier("prohibited"), today=TODAY)
     assert decision.outcome == "fail" and decision.failures()[0].id == "gate.prohibited"
 
 
 def test_waivers_excuse_a_failure_until_they_expire() -> None:
     waiver = Waiver(gate="gate.fairness", reason="remediation plan RISK-42 approved by the ethics board",
                     approver="risk.officer@acme.example", expires=date(2026, 12, 31))
-    waived = decide(evidence(di_female=0.71), pack_for_tier("high"), waivers=[waiver], today=TODAY)
+    waived = judge(evidence(di_female=0.71), pack_for_tier("high"), waivers=[waiver], today=TODAY)
     assert waived.outcome == "pass"
     fairness = next(g for g in waived.gates if g.id == "gate.fairness")
     assert fairness.status == "waived" and fairness.waiver == waiver and fairness.findings  # the finding stays
-    expired = decide(evidence(di_female=0.71), pack_for_tier("high"), waivers=[waiver], today=date(2027, 1, 1))
+    expired = judge(evidence(di_female=0.71), pack_for_tier("high"), waivers=[waiver], today=date(2027, 1, 1))
     assert expired.outcome == "fail"
 
 
@@ -149,7 +159,7 @@ def test_documentation_and_lineage_gates_require_their_fields() -> None:
     }})
     ctx = GateContext(risk_tier="high", model_card={"intended_use": "credit scoring", "limitations": ""},
                       lineage={"data_version": "v3", "code_commit": "abc123"})
-    decision = decide(evidence(), pack, ctx=ctx, today=TODAY)
+    decision = judge(evidence(), pack, ctx=ctx, today=TODAY)
     failed = {g.id: [f.metric for f in g.findings] for g in decision.failures()}
     assert failed == {"gate.documentation": ["limitations"], "gate.lineage": ["training_job"]}
 
@@ -166,7 +176,7 @@ def test_published_schema_is_current_and_decisions_validate_against_it() -> None
 
     published = json.loads(SCHEMA_PATH.read_text())
     assert published == json.loads(json.dumps(decision_schema())), "regenerate hub/schemas/decision.schema.json"
-    decision = decide(evidence(di_female=0.71), pack_for_tier("high"), today=TODAY)
+    decision = judge(evidence(di_female=0.71), pack_for_tier("high"), today=TODAY)
     jsonschema.validate(json.loads(decision.model_dump_json()), published)
     assert Decision.model_validate_json(decision.model_dump_json()) == decision
 
@@ -182,13 +192,13 @@ def test_explainability_checks_presence_and_top_k_stability() -> None:
     base = {"income": 0.5, "debt": 0.4, "age": 0.3, "tenure": 0.01, "zip": 0.005}
     stable = Evidence(metrics=(*evidence().metrics, *_attributions(base),
                                *_attributions(base, reference="baseline")))
-    assert decide(stable, pack, today=TODAY).outcome == "pass"
+    assert judge(stable, pack, today=TODAY).outcome == "pass"
     shifted = {"zip": 0.6, "tenure": 0.5, "age": 0.3, "income": 0.01, "debt": 0.0}
     unstable = Evidence(metrics=(*evidence().metrics, *_attributions(shifted),
                                  *_attributions(base, reference="baseline")))
-    (gate,) = decide(unstable, pack, today=TODAY).failures()
+    (gate,) = judge(unstable, pack, today=TODAY).failures()
     assert gate.id == "gate.explainability"
     assert gate.findings[0].message == ("only 33% of the top 3 features match the baseline model's "
                                         "(at least 60% required for risk tier high)")
-    missing = decide(evidence(), pack, today=TODAY).failures()[0]
+    missing = judge(evidence(), pack, today=TODAY).failures()[0]
     assert "no global feature attributions" in missing.findings[0].message

@@ -10,10 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from hub.decision import decide
 from hub.policy import pack_for_tier
 from hub.report import render_report
-from tests.test_policy_and_decision import evidence
+from tests.test_policy_and_decision import evidence, judge
 
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                   "--disable-background-networking", "--disable-component-update", "--disable-sync",
@@ -44,7 +43,7 @@ def failing_report(tmp_path) -> Path:
     pack = pack_for_tier("high")
     ev = evidence(di_female=0.62)
     page = tmp_path / "report.html"
-    page.write_text(render_report(decide(ev, pack, today=date(2026, 11, 28)), ev, pack))
+    page.write_text(render_report(judge(ev, pack, today=date(2026, 11, 28)), ev, pack))
     return page
 
 
