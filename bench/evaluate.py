@@ -14,16 +14,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
 import sys
 import tempfile
-import threading
-import time
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import psutil
+
+from measure import peak_rss_of
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH_PY = ROOT / ".cache" / "tools" / "bench" / "bin" / "python"
@@ -99,28 +97,10 @@ def generate(rows: int, folder: Path, seed: int = 20261128) -> None:
 
 
 def measure(python: Path | str, code: str, folder: Path) -> dict:
-    proc = subprocess.Popen([str(python), "-c", code, str(folder), str(ROOT)], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
-    peak, done = 0, threading.Event()
-
-    def sample() -> None:
-        nonlocal peak
-        parent = psutil.Process(proc.pid)
-        while not done.is_set():
-            try:
-                peak = max(peak, sum(p.memory_info().rss for p in [parent, *parent.children(recursive=True)]))
-            except psutil.Error:
-                pass
-            time.sleep(0.05)
-
-    thread = threading.Thread(target=sample, daemon=True)
-    thread.start()
-    out, err = proc.communicate()
-    done.set()
-    thread.join()
-    if proc.returncode != 0:
-        raise SystemExit(f"runner failed:\n{err[-3000:]}")
-    return {**json.loads(out.strip().splitlines()[-1]), "rss_mib": peak / 2**20}
+    result, _, rss = peak_rss_of([str(python), "-c", code, str(folder), str(ROOT)], env=None)
+    if result.returncode != 0:
+        raise SystemExit(f"runner failed:\n{result.stderr[-3000:]}")
+    return {**json.loads(result.stdout.strip().splitlines()[-1]), "rss_mib": rss}
 
 
 def main() -> int:

@@ -15,15 +15,13 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
 import sys
 import tempfile
-import threading
-import time
 from pathlib import Path
 
-import psutil
 import yaml
+
+from measure import peak_rss_of
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "platform.yaml"
@@ -54,33 +52,6 @@ def generated_config(spokes: int) -> dict:
         "use_cases": [{"name": "scoring", "risk_tier": "high"}] if i % 4 == 0 else [],
     } for i in range(spokes)]
     return config
-
-
-def peak_rss_of(command: list[str], env: dict[str, str]) -> tuple[subprocess.CompletedProcess, float, float]:
-    """Run ``command``; return its result, wall seconds and the peak RSS (MiB) of its process tree."""
-    start = time.perf_counter()
-    proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    peak = 0
-    done = threading.Event()
-
-    def sample() -> None:
-        nonlocal peak
-        parent = psutil.Process(proc.pid)
-        while not done.is_set():
-            try:
-                tree = [parent, *parent.children(recursive=True)]
-                peak = max(peak, sum(p.memory_info().rss for p in tree if p.is_running()))
-            except psutil.Error:
-                pass
-            time.sleep(0.05)
-
-    thread = threading.Thread(target=sample, daemon=True)
-    thread.start()
-    out, err = proc.communicate()
-    done.set()
-    thread.join()
-    wall = time.perf_counter() - start
-    return subprocess.CompletedProcess(command, proc.returncode, out, err), wall, peak / 2**20
 
 
 def run_direct(config_path: Path, outdir: Path) -> dict:
