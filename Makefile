@@ -26,7 +26,7 @@ ifeq ($(wildcard $(TF_CLI_CONFIG_FILE)),)
 export TF_CLI_CONFIG_FILE := $(CACHE)/terraform.rc
 endif
 
-.PHONY: demo test bootstrap test-tools chromium synth clean help
+.PHONY: demo test bootstrap test-tools chromium synth bench clean help
 
 help:
 	@echo "make demo   set up, then synthesize the example estate and show what was produced"
@@ -68,6 +68,19 @@ $(CACHE)/.ready:
 	@printf 'replay_dir: "%s"\ncookiecutters_dir: "%s"\n' "$(CACHE)/cookiecutter/replay" "$(CACHE)/cookiecutter/templates" > $(COOKIECUTTER_CONFIG)
 	@touch $(CACHE)/terraform.rc
 	@touch $@
+
+# Competitors for bench/evaluate.py, in their own venv: Evidently 0.7.23 needs pandas < 3.
+BENCH_STAMP := $(CACHE)/tools/bench/.installed
+$(BENCH_STAMP):
+	@echo "==> benchmark competitors (fairlearn, Evidently, smclarify) in .cache/tools/bench"
+	@test -x $(CACHE)/tools/bench/bin/python || $(PYTHON) -m venv $(CACHE)/tools/bench
+	@$(CACHE)/tools/bench/bin/python -m pip install --quiet --disable-pip-version-check evidently==0.7.23 \
+	  fairlearn==0.15.0 smclarify==0.5 pandas==2.3.3 pyarrow==25.0.1 psutil
+	@touch $@
+
+bench: bootstrap $(BENCH_STAMP)
+	@$(PY) bench/synth.py
+	@$(PY) bench/evaluate.py --rows 1000000 10000000
 
 test: bootstrap test-tools
 	@$(PY) -m pytest
