@@ -161,9 +161,10 @@ def feature_drift(base, cur, features: Sequence[str], workers: int | None = None
     def one(feature: str) -> dict:
         b, c = base[feature], cur[feature]
         numeric = pd.api.types.is_numeric_dtype(b) and not pd.api.types.is_bool_dtype(b)
-        parsed = pd.to_numeric(c, errors="coerce") if numeric else c
+        already = pd.api.types.is_numeric_dtype(c)
+        parsed = pd.to_numeric(c, errors="coerce") if numeric and not already else c
         out: dict = {"numeric": numeric, "quality.missing_rate": float(c.isna().mean()),
-                     "quality.type_error_rate": float((parsed.isna() & c.notna()).mean()) if numeric else 0.0}
+                     "quality.type_error_rate": float((parsed.isna() & c.notna()).mean()) if numeric and not already else 0.0}
         try:
             if numeric:
                 out["drift"] = m.numeric_drift(b.to_numpy(dtype=np.float64), parsed.to_numpy(dtype=np.float64))

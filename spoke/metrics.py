@@ -155,26 +155,29 @@ def log_loss(y_true: np.ndarray, y_score: np.ndarray) -> float:
 def ks_statistic(baseline: np.ndarray, current: np.ndarray, *, presorted: bool = False) -> float:
     """Two-sample KS D = max |F_b - F_c| over the pooled values, as scipy.stats.ks_2samp computes it.
 
-    Both empirical CDFs only jump at sample points, so it suffices to evaluate them (right-continuous)
-    at every point of either sample: each side's own CDF there comes from its sorted position."""
+    The two sorted samples are merged (a stable sort of two sorted runs is a linear merge); both
+    empirical CDFs are read off cumulative counts at the last element of each block of equal values."""
     b = baseline if presorted else np.sort(baseline)
     c = current if presorted else np.sort(current)
-    gap_at_b = _right_positions(b) / len(b) - np.searchsorted(c, b, side="right") / len(c)
-    gap_at_c = np.searchsorted(b, c, side="right") / len(b) - _right_positions(c) / len(c)
-    return float(max(np.max(np.abs(gap_at_b)), np.max(np.abs(gap_at_c))))
-
-
-def _right_positions(sorted_values: np.ndarray) -> np.ndarray:
-    """searchsorted(x, x, side="right") for sorted x, in O(n): the end of each value's tie block."""
-    n = len(sorted_values)
-    last_of_block = np.append(sorted_values[1:] != sorted_values[:-1], True)
-    ends = np.where(last_of_block, np.arange(1, n + 1), n + 1)
-    return np.minimum.accumulate(ends[::-1])[::-1]
+    pooled = np.concatenate([b, c])
+    order = np.argsort(pooled, kind="stable")
+    from_b = order < len(b)
+    cdf_b = np.cumsum(from_b) / len(b)
+    cdf_c = np.cumsum(~from_b) / len(c)
+    values = pooled[order]
+    block_end = np.append(values[1:] != values[:-1], True)
+    return float(np.max(np.abs(cdf_b[block_end] - cdf_c[block_end])))
 
 
 def quantile_bins(sorted_baseline: np.ndarray, bins: int = PSI_BINS) -> np.ndarray:
-    """Bin edges at the baseline's deciles (linear interpolation, as numpy.quantile)."""
-    return np.unique(np.quantile(sorted_baseline, np.linspace(0, 1, bins + 1)[1:-1], method="linear"))
+    """Bin edges at the baseline's deciles, interpolated linearly as numpy.quantile does (read directly
+    from the already sorted values instead of partitioning them again)."""
+    position = np.linspace(0, 1, bins + 1)[1:-1] * (len(sorted_baseline) - 1)
+    low = np.floor(position).astype(np.int64)
+    high = np.minimum(low + 1, len(sorted_baseline) - 1)
+    weight = position - low
+    edges = sorted_baseline[low] + (sorted_baseline[high] - sorted_baseline[low]) * weight
+    return np.unique(edges)
 
 
 def binned_proportions(sorted_values: np.ndarray, edges: np.ndarray) -> np.ndarray:

@@ -133,3 +133,14 @@ def test_psi_of_identical_distributions_is_zero_and_grows_with_shift() -> None:
     small = m.numeric_drift(base, rng.normal(0.1, 1, 20000))["drift.psi"]
     large = m.numeric_drift(base, rng.normal(1.0, 1, 20000))["drift.psi"]
     assert 0 < small < 0.1 < large
+
+
+def test_quantile_edges_match_numpy_and_ks_handles_ties() -> None:
+    from scipy.stats import ks_2samp
+
+    rng = np.random.default_rng(9)
+    base = np.sort(rng.normal(0, 1, 10001))
+    expected = np.unique(np.quantile(base, np.linspace(0, 1, 11)[1:-1]))
+    assert np.max(np.abs(m.quantile_bins(base) - expected)) <= TOL
+    tied_b, tied_c = rng.integers(0, 5, 3000).astype(float), rng.integers(1, 6, 2000).astype(float)
+    assert close(m.ks_statistic(tied_b, tied_c), ks_2samp(tied_b, tied_c).statistic)
