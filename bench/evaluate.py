@@ -41,7 +41,7 @@ OURS = LOAD + r"""
 sys.path.insert(0, sys.argv[2])
 from spoke import metrics as m
 y = preds["label"].to_numpy(); score = preds["score"].to_numpy(); pred = (score >= 0.5).astype(np.int64)
-groups = preds["group"].to_numpy()
+groups = preds["group"]
 m.performance(y, pred, score)
 counts = m.GroupCounts.compute(groups, y, pred)
 for i in range(len(counts.values)):

@@ -89,7 +89,7 @@ def evaluate(spec: EvaluationSpec, model: dict[str, str] | None = None) -> Evide
     for name, value in m.performance(y, y_pred, score).items():
         metrics.append(Metric(name=name, value=value, provenance=prov(f"scikit-learn {name}")))
     for column in spec.sensitive:
-        metrics += _fairness(frame[column].astype(str).to_numpy(), column, y, y_pred, prov)
+        metrics += _fairness(frame[column].astype(str), column, y, y_pred, prov)
     if spec.baseline and spec.current:
         metrics += _drift_and_quality(spec)
     return Evidence(model=model or {}, metrics=tuple(metrics))
@@ -128,7 +128,7 @@ def _scores(frame, spec: EvaluationSpec) -> np.ndarray:
     return values
 
 
-def _fairness(groups: np.ndarray, column: str, y: np.ndarray, y_pred: np.ndarray, prov) -> list[Metric]:
+def _fairness(groups, column: str, y: np.ndarray, y_pred: np.ndarray, prov) -> list[Metric]:
     counts = m.GroupCounts.compute(groups, y, y_pred)
     out: list[Metric] = []
     for i, value in enumerate(counts.values):
@@ -169,7 +169,7 @@ def feature_drift(base, cur, features: Sequence[str], workers: int | None = None
             if numeric:
                 out["drift"] = m.numeric_drift(b.to_numpy(dtype=np.float64), parsed.to_numpy(dtype=np.float64))
             else:
-                out["drift"] = m.categorical_drift(b.dropna().to_numpy(), c.dropna().to_numpy())
+                out["drift"] = m.categorical_drift(b.dropna(), c.dropna())
         except ValueError as exc:
             out["error"] = str(exc)
         return out

@@ -51,8 +51,9 @@ class GroupCounts:
         return d, self.counts.sum(axis=0) - d
 
 
-def factorize(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Integer codes and sorted distinct values, by hashing (much faster than sorting strings)."""
+def factorize(values) -> tuple[np.ndarray, np.ndarray]:
+    """Integer codes and sorted distinct values, by hashing (much faster than sorting strings). Takes
+    numpy arrays or pandas Series; a Series of Arrow-backed strings is encoded without Python objects."""
     import pandas as pd
 
     codes, uniques = pd.factorize(values, sort=True)
@@ -213,8 +214,12 @@ def numeric_drift(baseline: np.ndarray, current: np.ndarray) -> dict[str, float]
             "drift.linf": float(np.max(np.abs(c - b)))}
 
 
-def categorical_drift(baseline: np.ndarray, current: np.ndarray) -> dict[str, float]:
-    codes, categories = factorize(np.concatenate([baseline, current]))
+def categorical_drift(baseline, current) -> dict[str, float]:
+    """Drift between two categorical samples (numpy arrays or pandas Series, missing values removed)."""
+    import pandas as pd
+
+    pooled = pd.concat([pd.Series(baseline), pd.Series(current)], ignore_index=True)
+    codes, categories = factorize(pooled)
     b = np.bincount(codes[: len(baseline)], minlength=len(categories)).astype(float)
     c = np.bincount(codes[len(baseline):], minlength=len(categories)).astype(float)
     if b.sum() == 0 or c.sum() == 0:
