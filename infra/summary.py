@@ -44,8 +44,10 @@ def service_of(resource_type: str) -> str:
     parts = resource_type.split("_")
     if parts[1:3] == ["cloudwatch", "event"]:
         return "events"
+    if parts[1:3] == ["cloudwatch", "log"]:
+        return "logs"
     service = parts[1] if len(parts) > 1 else resource_type
     return "network" if service in NETWORK_SERVICES else service
 
 
-NETWORK_SERVICES = frozenset({"vpc", "subnet", "route", "security", "default", "internet", "nat", "network"})
+NETWORK_SERVICES = frozenset({"vpc", "subnet", "route", "security", "default", "internet", "nat", "network", "flow"})
