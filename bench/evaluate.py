@@ -96,16 +96,22 @@ def generate(rows: int, folder: Path, seed: int = 20261128) -> None:
         pd.DataFrame(data).to_parquet(folder / f"{name}.parquet")
 
 
-def measure(python: Path | str, code: str, folder: Path) -> dict:
-    result, _, rss = peak_rss_of([str(python), "-c", code, str(folder), str(ROOT)], env=None)
+def measure(python: Path | str, code: str, folder: Path, memory_limit_gib: float | None = None) -> dict:
+    """One runner's result; a runner that fails (e.g. out of memory under the cap) is reported, not hidden."""
+    result, wall, rss = peak_rss_of([str(python), "-c", code, str(folder), str(ROOT)], env=None,
+                                    memory_limit_gib=memory_limit_gib)
     if result.returncode != 0:
-        raise SystemExit(f"runner failed:\n{result.stderr[-3000:]}")
+        last = (result.stderr.strip().splitlines() or ["no output"])[-1]
+        return {"failed": last[:160], "seconds": float("nan"), "bias_seconds": float("nan"), "rss_mib": rss,
+                "wall": wall}
     return {**json.loads(result.stdout.strip().splitlines()[-1]), "rss_mib": rss}
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", type=int, nargs="+", default=[1_000_000])
+    parser.add_argument("--memory-limit-gib", type=float, default=20.0,
+                        help="address-space cap per runner, so a runner that needs more fails instead of the machine")
     args = parser.parse_args()
     if not BENCH_PY.exists():
         raise SystemExit(f"{BENCH_PY} is missing: python3 -m venv .cache/tools/bench && .cache/tools/bench/bin/pip "
@@ -118,12 +124,17 @@ def main() -> int:
             print(f"generating {rows:,} rows ...", file=sys.stderr, flush=True)
             generate(rows, folder)
             print("  govhub local evaluator ...", file=sys.stderr, flush=True)
-            ours = measure(sys.executable, OURS, folder)
+            cap = args.memory_limit_gib
+            ours = measure(sys.executable, OURS, folder, cap)
             print("  fairlearn MetricFrame + Evidently DataDriftPreset ...", file=sys.stderr, flush=True)
-            fe = measure(BENCH_PY, FAIRLEARN_EVIDENTLY, folder)
+            fe = measure(BENCH_PY, FAIRLEARN_EVIDENTLY, folder, cap)
             print("  smclarify (bias metrics) ...", file=sys.stderr, flush=True)
-            sc = measure(BENCH_PY, SMCLARIFY, folder)
+            sc = measure(BENCH_PY, SMCLARIFY, folder, cap)
         rows_fmt = f"{rows:,}"
+        for name, r in (("govhub local", ours), ("fairlearn + Evidently", fe), ("smclarify", sc)):
+            if "failed" in r:
+                print(f"| {rows_fmt} | {name} | did not complete under a {cap:g} GiB cap after {r['wall']:.0f} s: "
+                      f"{r['failed']} | – | {r['rss_mib']:.0f} | – |")
         print(f"| {rows_fmt} | govhub local | performance + fairness + drift (25 features) | {ours['seconds']:.2f} | "
               f"{ours['rss_mib']:.0f} | – |")
         print(f"| {rows_fmt} | fairlearn + Evidently | same | {fe['seconds']:.2f} | {fe['rss_mib']:.0f} | "
