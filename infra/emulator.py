@@ -19,7 +19,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -266,7 +266,3 @@ class MotoServer:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
-
-
-def stack_dirs(outdir: Path, stacks: Sequence[str]) -> dict[str, Path]:
-    return {name: outdir / "stacks" / name for name in stacks}

@@ -73,27 +73,15 @@ def provider(name: str) -> ModuleType:
         raise EngineError(f"unknown provider {name!r}; known: {', '.join(_providers)}") from None
 
 
-def resource(provider_name: str, module: str) -> ModuleType:
-    """One resource submodule of a provider binding, e.g. ``resource("aws", "s3_bucket")``."""
-    return importlib.import_module(f"{_providers[provider_name]}.{module}")
-
-
 # The engine's core API, re-exported so that nothing else imports the engine by name.
 App = core.App
 TerraformStack = core.TerraformStack
 TerraformOutput = core.TerraformOutput
 TerraformResource = core.TerraformResource
-TerraformElement = core.TerraformElement
-TerraformProvider = core.TerraformProvider
-TerraformDataSource = core.TerraformDataSource
 LocalBackend = core.LocalBackend
-S3Backend = core.S3Backend
 Aspects = core.Aspects
 IAspect = core.IAspect
 Annotations = core.Annotations
-Fn = core.Fn
 Token = core.Token
-Testing = core.Testing
 jsii = importlib.import_module("jsii")
 Construct = importlib.import_module("constructs").Construct
-IConstruct = importlib.import_module("constructs").IConstruct
