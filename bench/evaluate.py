@@ -137,8 +137,9 @@ def main() -> int:
                       f"{r['failed']} | – | {r['rss_mib']:.0f} | – |")
         print(f"| {rows_fmt} | govhub local | performance + fairness + drift (25 features) | {ours['seconds']:.2f} | "
               f"{ours['rss_mib']:.0f} | – |")
-        print(f"| {rows_fmt} | fairlearn + Evidently | same | {fe['seconds']:.2f} | {fe['rss_mib']:.0f} | "
-              f"{fe['seconds'] / ours['seconds']:.0f}x |")
+        if "failed" not in fe:
+            print(f"| {rows_fmt} | fairlearn + Evidently | same | {fe['seconds']:.2f} | {fe['rss_mib']:.0f} | "
+                  f"{fe['seconds'] / ours['seconds']:.0f}x |")
         print(f"| {rows_fmt} | govhub local | Clarify bias metrics (+ selection rate, EOD) | {ours['bias_seconds']:.3f} "
               f"| – | – |")
         print(f"| {rows_fmt} | smclarify | Clarify bias metrics (7 per facet value) | {sc['seconds']:.2f} | "
