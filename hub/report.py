@@ -23,6 +23,7 @@ def _fmt(value: float | None) -> str:
 
 def _fairness_blocks(decision: Decision, evidence: Evidence, pack: PolicyPack | None) -> list[dict]:
     thresholds = {t.metric: t for gate in (pack.gates.values() if pack else ()) for t in gate.thresholds}
+    failing = {(f.metric, f.group) for g in decision.gates for f in g.findings}
     blocks = []
     for name in FAIRNESS_BARS:
         metrics = [m for m in evidence.metrics if m.name == name and m.group]
@@ -30,7 +31,6 @@ def _fairness_blocks(decision: Decision, evidence: Evidence, pack: PolicyPack | 
             continue
         finite = [abs(m.value) for m in metrics if m.value is not None and not math.isinf(m.value)]
         scale = max([1.5 if name == "clarify.DI" else 0.5, *finite])
-        failing = {(f.metric, f.group) for g in decision.gates for f in g.findings}
         bars = [{"group": m.describe_group(), "text": _fmt(m.value),
                  "width": 100.0 if m.value is None or math.isinf(m.value) else min(100.0, abs(m.value) / scale * 100),
                  "ok": (name, m.describe_group()) not in failing and m.value is not None} for m in metrics]

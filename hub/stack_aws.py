@@ -120,8 +120,12 @@ class AwsHubStack(engine.TerraformStack):
     def _spoke_roots(self) -> list[str]:
         return [iam.account_root(a) for a in self.team_accounts.values()]
 
+    def _trail_arn(self) -> str:
+        """The organization trail's ARN; the key and bucket policies name it before the trail exists."""
+        return f"arn:aws:cloudtrail:{self.region}:{self.hub.management_account_id}:trail/{names.TRAIL}"
+
     def _kms_key(self) -> KmsKey:
-        trail_arn = f"arn:aws:cloudtrail:{self.region}:{self.hub.management_account_id}:trail/{names.TRAIL}"
+        trail_arn = self._trail_arn()
         statements = [
             iam.statement("EnableGovernanceAccountAdministration", "kms:*", "*",
                           principals={"AWS": iam.account_root(self.account)}),
@@ -146,7 +150,7 @@ class AwsHubStack(engine.TerraformStack):
     def _audit_store(self) -> SecureBucket:
         name = f"govhub-audit-{self.account}-{self.region}"
         arn = f"arn:aws:s3:::{name}"
-        trail_arn = f"arn:aws:cloudtrail:{self.region}:{self.hub.management_account_id}:trail/{names.TRAIL}"
+        trail_arn = self._trail_arn()
         bucket = SecureBucket(
             self, "audit-bucket", bucket_name=name, kms_key_arn=self.key.arn, tags=self.tags,
             object_lock_days=self.config.guardrails.audit_retention_days,

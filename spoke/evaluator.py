@@ -108,8 +108,8 @@ def _binary_labels(values: np.ndarray, file: Path, column: str) -> np.ndarray:
     import pandas as pd
 
     numeric = pd.to_numeric(pd.Series(values), errors="coerce")
-    found = sorted(set(pd.Series(values).dropna().astype(str).unique()))[:6]
     if numeric.isna().any() or not set(numeric.unique()) <= {0, 1}:
+        found = sorted(set(pd.Series(values).dropna().astype(str).unique()))[:6]  # only for the message
         raise EvaluationInputError(ERR_NOT_BINARY.format(file=file, column=column, values=", ".join(found)))
     return numeric.to_numpy(dtype=np.int64)
 
