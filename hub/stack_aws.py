@@ -148,7 +148,7 @@ class AwsHubStack(engine.TerraformStack):
                       policy=iam.document(*statements), tags=self.tags)
 
     def _audit_store(self) -> SecureBucket:
-        name = f"govhub-audit-{self.account}-{self.region}"
+        name = names.audit_bucket_name(self.account, self.region)
         arn = f"arn:aws:s3:::{name}"
         trail_arn = self._trail_arn()
         bucket = SecureBucket(
@@ -181,7 +181,7 @@ class AwsHubStack(engine.TerraformStack):
                                                     "data_resource": [{"type": "AWS::S3::Object", "values": buckets}]}])
 
     def _artifact_store(self) -> SecureBucket:
-        name = f"govhub-artifacts-{self.account}-{self.region}"
+        name = names.artifact_bucket_name(self.account, self.region)
         arn = f"arn:aws:s3:::{name}"
         statements = []
         for team, account in self.team_accounts.items():
@@ -269,7 +269,7 @@ class AwsHubStack(engine.TerraformStack):
         dlq = aws.sqs_queue.SqsQueue(self, "tickets-dlq", name="govhub-tickets-dlq", kms_master_key_id=self.key.arn,
                                      message_retention_seconds=1209600, tags=self.tags)
         tickets = aws.sqs_queue.SqsQueue(
-            self, "tickets", name="govhub-tickets", kms_master_key_id=self.key.arn, message_retention_seconds=1209600,
+            self, "tickets", name=names.TICKET_QUEUE, kms_master_key_id=self.key.arn, message_retention_seconds=1209600,
             redrive_policy=json.dumps({"deadLetterTargetArn": dlq.arn, "maxReceiveCount": 5}, separators=(",", ":")), tags=self.tags)
         aws.sqs_queue_policy.SqsQueuePolicy(self, "tickets-policy", queue_url=tickets.url, policy=iam.document(
             iam.statement("AllowFailedDecisionRule", "sqs:SendMessage", tickets.arn,
@@ -356,7 +356,33 @@ class AwsHubStack(engine.TerraformStack):
                               "ecr:InitiateLayerUpload", "ecr:PutImage", "ecr:UploadLayerPart"], self.ecr.arn),
                 iam.statement("EcrLogin", "ecr:GetAuthorizationToken", "*"),
                 read_registry, audit_write, put_events, use_key] if s])
+        for team in self.teams:
+            roles[f"submit-{team.name}"] = self._team_submitter(team, audit_write, put_events, use_key)
         return roles
+
+    def _team_submitter(self, team: Team, audit_write: Any, put_events: Any, use_key: Any) -> ServiceRole:
+        """The one door from a team's account into the hub: register versions in the team's own model
+        package groups, store evidence under the team's artifact prefix, append to the audit log and
+        publish gate decisions. Nothing else (no approval status, no other team's groups)."""
+        groups = self.groups[team.name]
+        artifacts = self.artifact_bucket.arn
+        return ServiceRole(
+            self, f"role-submit-{team.name}", name=names.team_submitter_role(team.name), tags=self._team_tags(team),
+            description=f"govhub: team {team.name} registers model versions and evidence in the hub",
+            trust=iam.document(iam.statement("AllowTeamAccount", "sts:AssumeRole",
+                                             principals={"AWS": iam.account_root(self.team_accounts[team.name])})),
+            statements=[
+                iam.statement("RegisterInOwnGroups", ["sagemaker:CreateModelPackage", "sagemaker:DescribeModelPackage",
+                              "sagemaker:DescribeModelPackageGroup", "sagemaker:ListModelPackages",
+                              "sagemaker:CreateModelCard", "sagemaker:DescribeModelCard"],
+                              [*(g.arn for _, g, _ in groups), *(p for _, _, p in groups),
+                               f"arn:aws:sagemaker:{self.region}:{self.account}:model-card/{team.name}-*"]),
+                iam.statement("StoreOwnEvidence", ["s3:GetObject", "s3:PutObject"], f"{artifacts}/teams/{team.name}/*"),
+                iam.statement("ReadPolicies", "s3:GetObject", f"{artifacts}/{names.POLICY_PREFIX}*"),
+                iam.statement("ListOwnPrefixAndPolicies", "s3:ListBucket", artifacts, conditions={"StringLike": {
+                    "s3:prefix": [f"teams/{team.name}/*", f"{names.POLICY_PREFIX}*"]}}),
+                iam.statement("ListAuditLog", "s3:ListBucket", self.audit_bucket.arn),
+                audit_write, put_events, use_key])
 
     # ----------------------------------------------------------------- facts and outputs
 

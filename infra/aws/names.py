@@ -8,10 +8,13 @@ HUB_CI_DEPLOYER_ROLE = "govhub-ci-deployer"
 HUB_PLATFORM_ADMIN_ROLE = "govhub-platform-admin"
 HUB_APPROVER_ROLE = "govhub-approver"
 HUB_AUDITOR_ROLE = "govhub-auditor"
+HUB_TEAM_SUBMITTER_ROLE = "govhub-submit-{team}"
 EVENT_BUS = "govhub-governance"
 ECR_REPOSITORY = "govhub/pipeline-images"
 TRAIL = "govhub-org-trail"
 AUDIT_LOG_PREFIX = "govhub-audit-log/"
+TICKET_QUEUE = "govhub-tickets"
+POLICY_PREFIX = "policies/"
 GATE_DECISION_SOURCE = "govhub"
 GATE_DECISION_DETAIL_TYPE = "GovHub Gate Decision"
 MODEL_PACKAGE_STATE_CHANGE = "SageMaker Model Package State Change"
@@ -45,3 +48,21 @@ def team_data_bucket_name(team: str, account_id: str, region: str) -> str:
     """The team data bucket. The hub names it too: its organization trail records the bucket's
     object-level access, and the hub is deployed before the spoke exists."""
     return f"{team}-data-{account_id}-{region}"
+
+
+def audit_bucket_name(account_id: str, region: str) -> str:
+    return f"govhub-audit-{account_id}-{region}"
+
+
+def artifact_bucket_name(account_id: str, region: str) -> str:
+    return f"govhub-artifacts-{account_id}-{region}"
+
+
+def team_submitter_role(team: str) -> str:
+    """The hub role a team's CI assumes to register model versions, append to the audit log and
+    publish gate decisions: the only door from a spoke into the hub's registry."""
+    return HUB_TEAM_SUBMITTER_ROLE.format(team=team)
+
+
+def role_arn(account_id: str, role: str) -> str:
+    return f"arn:aws:iam::{account_id}:role{ROLE_PATH}{role}"
