@@ -26,7 +26,6 @@ GLOBAL_SERVICES = ("account:*", "budgets:*", "ce:*", "cloudfront:*", "health:*",
                    "route53:*", "sts:*", "support:*", "trustedadvisor:*", "waf:*", "wafv2:*")
 MODEL_REGISTRY_TEAM_ACTIONS = ("sagemaker:CreateModelPackage", "sagemaker:DescribeModelPackage",
                                "sagemaker:DescribeModelPackageGroup", "sagemaker:ListModelPackages")
-TICKET_OUTCOMES = ("fail", "error")
 
 
 def highest_tier(tiers: tuple[str, ...]) -> str:
@@ -249,9 +248,7 @@ class AwsHubStack(engine.TerraformStack):
         rules = {
             "model-package-state": {"source": ["aws.sagemaker"], "detail-type": [names.MODEL_PACKAGE_STATE_CHANGE]},
             "gate-decision": {"source": [names.GATE_DECISION_SOURCE], "detail-type": [names.GATE_DECISION_DETAIL_TYPE]},
-            "gate-decision-failed": {"source": [names.GATE_DECISION_SOURCE],
-                                     "detail-type": [names.GATE_DECISION_DETAIL_TYPE],
-                                     "detail": {"outcome": list(TICKET_OUTCOMES)}},
+            "gate-decision-failed": names.TICKET_EVENT_PATTERN,
         }
         rule = {rid: aws.cloudwatch_event_rule.CloudwatchEventRule(
             self, f"rule-{rid}", name=f"govhub-{rid}", event_bus_name=bus.name, event_pattern=json.dumps(pattern),

@@ -17,6 +17,10 @@ TICKET_QUEUE = "govhub-tickets"
 POLICY_PREFIX = "policies/"
 GATE_DECISION_SOURCE = "govhub"
 GATE_DECISION_DETAIL_TYPE = "GovHub Gate Decision"
+TICKET_OUTCOMES = ("fail", "error")
+# The governance bus routes a failed or erroring gate decision to the ticket queue with this pattern.
+TICKET_EVENT_PATTERN = {"source": [GATE_DECISION_SOURCE], "detail-type": [GATE_DECISION_DETAIL_TYPE],
+                        "detail": {"outcome": list(TICKET_OUTCOMES)}}
 MODEL_PACKAGE_STATE_CHANGE = "SageMaker Model Package State Change"
 FORWARDED_SAGEMAKER_EVENTS = (
     MODEL_PACKAGE_STATE_CHANGE,
