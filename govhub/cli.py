@@ -195,6 +195,11 @@ def build_parser() -> argparse.ArgumentParser:
     show = pol_sub.add_parser("show", help="one pack's gates and thresholds")
     show.add_argument("tier")
     show.set_defaults(func=_policy_show)
+
+    from govhub import workflow_cli
+
+    workflow_cli.add_policy_commands(pol_sub)
+    workflow_cli.add_commands(sub)
     return parser
 
 

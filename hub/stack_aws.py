@@ -16,7 +16,7 @@ from infra.aspects import apply_guardrails
 from infra.aws import names
 from infra.aws import policy as iam
 from infra.aws.constructs import KmsKey, SecureBucket, ServiceRole, assume_role_provider
-from infra.config import RISK_TIERS, PlatformConfig, Team
+from infra.config import PlatformConfig, Team, highest_tier
 from infra.facts import AwsHubFacts, AwsTeamHubFacts
 
 aws = engine.provider("aws")
@@ -26,10 +26,6 @@ GLOBAL_SERVICES = ("account:*", "budgets:*", "ce:*", "cloudfront:*", "health:*",
                    "route53:*", "sts:*", "support:*", "trustedadvisor:*", "waf:*", "wafv2:*")
 MODEL_REGISTRY_TEAM_ACTIONS = ("sagemaker:CreateModelPackage", "sagemaker:DescribeModelPackage",
                                "sagemaker:DescribeModelPackageGroup", "sagemaker:ListModelPackages")
-
-
-def highest_tier(tiers: tuple[str, ...]) -> str:
-    return max(tiers, key=RISK_TIERS.index)
 
 
 class AwsHubStack(engine.TerraformStack):

@@ -25,6 +25,11 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, Validation
 RiskTier = Literal["minimal", "limited", "high", "prohibited"]
 Cloud = Literal["aws", "azure", "gcp"]
 RISK_TIERS: tuple[str, ...] = get_args(RiskTier)
+
+
+def highest_tier(tiers: tuple[str, ...]) -> str:
+    """The strictest of the given risk tiers (a team's own model group carries it)."""
+    return max(tiers, key=RISK_TIERS.index)
 CLOUDS: tuple[str, ...] = get_args(Cloud)
 VEND = "vend"
 BASE_TAGS = ("owner", "team", "cost-centre")

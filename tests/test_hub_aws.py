@@ -19,7 +19,7 @@ TEAM_ROOTS = {"fraud": "arn:aws:iam::333333333333:root", "recsys": f"arn:aws:iam
 EXPECTED_HUB_RESOURCES = {
     "aws_cloudtrail": 1, "aws_cloudwatch_event_bus": 1, "aws_cloudwatch_event_bus_policy": 1,
     "aws_cloudwatch_event_rule": 3, "aws_cloudwatch_event_target": 3, "aws_ecr_repository": 1,
-    "aws_ecr_repository_policy": 1, "aws_iam_role": 4, "aws_iam_role_policy": 4, "aws_kms_alias": 1,
+    "aws_ecr_repository_policy": 1, "aws_iam_role": 7, "aws_iam_role_policy": 7, "aws_kms_alias": 1,
     "aws_kms_key": 1, "aws_organizations_account": 1, "aws_organizations_organizational_unit": 1,
     "aws_organizations_policy": 2, "aws_organizations_policy_attachment": 2, "aws_s3_bucket": 2,
     "aws_s3_bucket_lifecycle_configuration": 2, "aws_s3_bucket_notification": 2,
@@ -191,7 +191,8 @@ def test_ecr_repository_is_immutable_scanned_encrypted_and_pullable_by_spokes(hu
 
 def test_hub_roles_are_least_privilege_and_humans_need_mfa(hub: dict) -> None:
     roles = {b["name"]: b for b in resources(hub, "aws_iam_role").values()}
-    assert set(roles) == {"govhub-platform-admin", "govhub-approver", "govhub-auditor", "govhub-ci-deployer"}
+    assert set(roles) == {"govhub-platform-admin", "govhub-approver", "govhub-auditor", "govhub-ci-deployer",
+                          "govhub-submit-fraud", "govhub-submit-recsys", "govhub-submit-claims"}
     for name in ("govhub-platform-admin", "govhub-approver", "govhub-auditor"):
         (trust,) = policy(roles[name]["assume_role_policy"])["Statement"]
         assert trust["Condition"] == {"Bool": {"aws:MultiFactorAuthPresent": "true"}}
@@ -213,6 +214,23 @@ def test_hub_roles_are_least_privilege_and_humans_need_mfa(hub: dict) -> None:
     ci = inline["govhub-ci-deployer-permissions"]
     assert sorted(ci["AssumeSpokeDeployRoles"]["Resource"]) == sorted(
         f"arn:aws:iam::{a}:role/govhub/govhub-deploy" for a in ("333333333333", RECSYS, "444444444444"))
+
+
+def test_each_team_has_one_submitter_role_scoped_to_its_own_groups(hub: dict) -> None:
+    roles = {b["name"]: b for b in resources(hub, "aws_iam_role").values()}
+    (trust,) = policy(roles["govhub-submit-fraud"]["assume_role_policy"])["Statement"]
+    assert trust["Principal"] == {"AWS": "arn:aws:iam::333333333333:root"}
+    inline = {b["name"]: statements(b["policy"]) for b in resources(hub, "aws_iam_role_policy").values()}
+    fraud = inline["govhub-submit-fraud-permissions"]
+    actions = {a for st in fraud.values() for a in as_list(st["Action"])}
+    assert "sagemaker:CreateModelPackage" in actions and "events:PutEvents" in actions
+    assert "sagemaker:UpdateModelPackage" not in actions, "a team must not set its own approval status"
+    groups = " ".join(as_list(fraud["RegisterInOwnGroups"]["Resource"]))
+    assert "model-group-fraud-credit-scoring" in groups and "model-group-fraud" in groups
+    assert "claims" not in groups and "recsys" not in groups
+    assert as_list(fraud["StoreOwnEvidence"]["Resource"]) == [
+        ref(hub, "aws_s3_bucket", "artifact-bucket/bucket", "arn") + "/teams/fraud/*"]
+    assert fraud["AppendAuditLog"]["Action"] == ["s3:GetObject", "s3:PutObject"]
 
 
 def test_hub_exports_its_facts_as_outputs(hub: dict) -> None:
