@@ -88,8 +88,8 @@ def sagemaker_content(ctx: Mapping[str, Any], *, model_package_arn: str | None =
             {"name": v["metric"], "type": "number", "value": float(v["value"])} for v in values
             if v["value"] not in ("n/a", "∞")]})
     content: dict[str, Any] = {
-        "model_overview": {"model_description": ctx["intended_use"][:1024], "model_owner": ctx["owners"][:1024],
-                           "model_name": ctx["model_ref"]},
+        "model_overview": {"model_description": f"{ctx['model_ref']}: {ctx['intended_use']}"[:1024],
+                           "model_owner": ctx["owners"][:1024]},
         "intended_uses": {"intended_uses": ctx["intended_use"][:2048],
                           "factors_affecting_model_efficiency": ctx["limitations"][:2048],
                           "risk_rating": RISK_RATING[ctx["risk_tier"]],

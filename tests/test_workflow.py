@@ -152,6 +152,7 @@ def test_full_happy_path_to_prod(hub: MotoHub) -> None:
     assert card["ModelCardStatus"] == "Approved"
     assert content["intended_uses"]["risk_rating"] == "High"
     assert content["model_package_details"]["model_package_arn"] == final.arn
+    _conforms_to_sagemaker_card_schema({k: v for k, v in content.items() if k != "model_package_details"})
     md = hub.admin.client("s3").get_object(Bucket=hub.coords.artifact_bucket,
                                            Key="teams/fraud/cards/fraud-credit-scoring/1/model_card.md")["Body"].read()
     assert b"frank@acme.example" in md and b"consumer credit scoring" in md
@@ -318,3 +319,30 @@ def test_concurrent_appends_from_two_spokes_neither_lose_nor_fork(hub: MotoHub, 
     assert len(mine) == 80 and len({e.subject for e in mine}) == 80
     assert [e.seq for e in entries] == list(range(1, len(entries) + 1))
     assert logs[0].verify().ok
+
+
+def _conforms_to_sagemaker_card_schema(content: dict) -> None:
+    """Validate against the SageMaker SDK's models of the model card JSON schema, and refuse keys the
+    schema does not know (the SDK models would silently ignore them)."""
+    from pydantic import BaseModel
+    from sagemaker.core.shapes.model_card_shapes import ModelCardContent
+
+    ModelCardContent.model_validate(content)
+
+    def walk(value, model) -> None:
+        if isinstance(value, list):
+            for item in value:
+                walk(item, model)
+            return
+        if not (isinstance(value, dict) and isinstance(model, type) and issubclass(model, BaseModel)):
+            return
+        unknown = set(value) - set(model.model_fields)
+        assert not unknown, f"{model.__name__} has no field(s) {unknown}"
+        for key, item in value.items():
+            annotation = model.model_fields[key].annotation
+            for inner in getattr(annotation, "__args__", (annotation,)):
+                for leaf in getattr(inner, "__args__", (inner,)):
+                    if isinstance(leaf, type) and issubclass(leaf, BaseModel) and len(getattr(inner, "__args__", ())) <= 1:
+                        walk(item, leaf)
+
+    walk(content, ModelCardContent)
