@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
-Direction = Literal["higher_is_better", "lower_is_better", "closer_to_one", "closer_to_zero"]
+Direction = Literal["higher_is_better", "lower_is_better", "closer_to_one", "closer_to_zero", "informational"]
 Category = Literal["performance", "fairness", "drift", "quality", "explainability"]
 
 ERR_UNKNOWN_METRIC = "unknown metric {name!r}; the catalog has: {known}"
@@ -71,6 +71,32 @@ CATALOG: Mapping[str, MetricSpec] = _specs(
                "SageMaker Clarify (post-training)"),
     MetricSpec("clarify.JS", "fairness", "closer_to_zero", "Jensen-Shannon divergence, natural log, between the "
                "label distributions of d and a", "SageMaker Clarify (pre-training)"),
+    MetricSpec("clarify.KL", "fairness", "closer_to_zero", "Kullback-Leibler divergence, natural log, of the label "
+               "distribution of d from that of a", "SageMaker Clarify (pre-training)"),
+    MetricSpec("clarify.LP", "fairness", "closer_to_zero", "Lp norm (p=2) between the label distributions of d and a",
+               "SageMaker Clarify (pre-training)"),
+    MetricSpec("clarify.TVD", "fairness", "closer_to_zero", "total variation distance: half the L1 norm between the "
+               "label distributions of d and a", "SageMaker Clarify (pre-training)"),
+    MetricSpec("clarify.KS", "fairness", "closer_to_zero", "max absolute difference between the label distributions "
+               "of d and a (Clarify's pre-training KS; not the drift KS statistic)", "SageMaker Clarify (pre-training)"),
+    MetricSpec("clarify.CDDL", "fairness", "closer_to_zero", "conditional demographic disparity in labels over the "
+               "group variable's strata", "SageMaker Clarify (pre-training)"),
+    MetricSpec("clarify.DCA", "fairness", "closer_to_zero", "difference in conditional acceptance: c_a - c_d, "
+               "c = observed / predicted positive labels", "SageMaker Clarify (post-training)"),
+    MetricSpec("clarify.DCR", "fairness", "closer_to_zero", "difference in conditional rejection: r_d - r_a, "
+               "r = observed / predicted negative labels", "SageMaker Clarify (post-training)"),
+    MetricSpec("clarify.DAR", "fairness", "closer_to_zero", "difference in acceptance rates (precision): "
+               "precision_a - precision_d", "SageMaker Clarify (post-training)"),
+    MetricSpec("clarify.DRR", "fairness", "closer_to_zero", "difference in rejection rates: NPV_d - NPV_a",
+               "SageMaker Clarify (post-training)"),
+    MetricSpec("clarify.TE", "fairness", "closer_to_zero", "treatment equality: FN_d/FP_d - FN_a/FP_a",
+               "SageMaker Clarify (post-training)"),
+    MetricSpec("clarify.CDDPL", "fairness", "closer_to_zero", "conditional demographic disparity in predicted labels",
+               "SageMaker Clarify (post-training)"),
+    MetricSpec("clarify.FT", "fairness", "closer_to_zero", "flip test: share of d whose prediction flips when matched "
+               "to nearest neighbours in a", "SageMaker Clarify (post-training)"),
+    MetricSpec("clarify.GE", "fairness", "closer_to_zero", "generalized entropy index (alpha=2) of the benefit "
+               "b = y_hat - y + 1", "SageMaker Clarify (post-training)"),
     # fairlearn group metrics
     MetricSpec("fairlearn.selection_rate", "fairness", "closer_to_zero", "share of positive predictions in the "
                "group (reported per group; judged by gates through ratios or differences)", "fairlearn"),
@@ -106,6 +132,8 @@ CATALOG: Mapping[str, MetricSpec] = _specs(
     # explainability
     MetricSpec("explain.mean_abs_attribution", "explainability", "higher_is_better", "global feature importance: "
                "mean |attribution| per feature", "SHAP / Clarify kernel_shap / Azure RAI"),
+    MetricSpec("explain.expected_value", "explainability", "informational", "SHAP expected value: the model's mean "
+               "prediction over the SHAP baseline", "SHAP / Clarify kernel_shap"),
 )
 
 

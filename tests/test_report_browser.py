@@ -66,3 +66,25 @@ def test_screenshot_shows_the_red_verdict_and_both_bar_colours(failing_report, t
               for name, colour in {"verdict": FAIL_RED, "bad bar": BAR_RED, "good bar": BAR_GREEN}.items()}
     assert counts["verdict"] > 500, counts  # the FAIL badge is painted
     assert counts["bad bar"] > 300 and counts["good bar"] > 300, counts  # female bar fails, male bar passes
+
+
+def test_model_card_renders_in_the_browser(tmp_path) -> None:
+    from hub import model_card
+    from tests.test_policy_and_decision import CARD, LINEAGE
+
+    pack = pack_for_tier("high")
+    ev = evidence(di_female=0.62)
+    card = {**CARD, "lineage": LINEAGE}
+    ctx = model_card.context(card, judge(ev, pack, today=date(2026, 11, 28)), ev, model_ref="fraud-credit-scoring/3",
+                             approvals=[{"type": "approval", "stage": "staging", "who": "erin@acme.example",
+                                         "when": "2026-11-28T10:00:00", "justification": "reviewed the report"}])
+    page = tmp_path / "card.html"
+    page.write_text(model_card.render_html(ctx))
+    dom = browse(page, tmp_path, "--dump-dom").stdout
+    assert '<span id="outcome" class="badge fail">FAIL</span>' in dom
+    assert dom.count('<tr class="gate">') == 7
+    assert "clarify.DI 0.62 for sex=female is below 0.8" in dom
+    assert "approval for <strong>staging</strong> by erin@acme.example" in dom
+    assert "consumer credit scoring" in dom and "sex=female" in dom
+    markdown = model_card.render_markdown(ctx)
+    assert "| gate.fairness | fail |" in markdown and "{{" not in markdown
