@@ -174,6 +174,18 @@ def _status(args: argparse.Namespace) -> int:
     from infra.aws import names
 
     _, svc = _hub(args, names.HUB_AUDITOR_ROLE)
+    if "/" not in args.model:
+        from hub.workflow import versions
+
+        rows = versions(svc, args.model)
+        if args.json:
+            print(json.dumps(rows, indent=2))
+        for row in rows:
+            print(f"{row['model_version']:<32} {row['stage']:<10} {row['approval_status']:<22} decision "
+                  f"{row['decision']:<5} {row['policy']}")
+        if not rows:
+            print(f"{args.model}: no versions registered yet")
+        return 0
     st = status(svc, args.model)
     if args.json:
         print(json.dumps(st, indent=2))
@@ -331,7 +343,7 @@ def add_commands(sub: Any) -> None:
     p.set_defaults(func=_promote)
 
     p = sub.add_parser("status", help="a model version's stage, decision, approvals and history")
-    p.add_argument("model")
+    p.add_argument("model", help="GROUP/VERSION for one version, or GROUP to list its versions")
     p.add_argument("--json", action="store_true")
     _common(p)
     p.set_defaults(func=_status)

@@ -44,7 +44,7 @@ def parse_ref(ref: str) -> tuple[str, int]:
     group, _, version = ref.rpartition("/")
     if not group or not version.isdigit():
         raise UnknownVersion(f"{ref!r} is not a model version; write GROUP/VERSION, e.g. fraud-credit-scoring/3 "
-                             "(`govhub status --group GROUP` lists the versions)")
+                             "(`govhub status GROUP` lists the versions)")
     return group, int(version)
 
 
@@ -137,7 +137,7 @@ class SageMakerRegistry(RegistryBackend):
             if v == version:
                 return self._describe(arn)
         raise UnknownVersion(f"model version {group}/{version} is not in the hub registry; "
-                             f"`govhub status --group {group}` lists its versions")
+                             f"`govhub status {group}` lists its versions")
 
     def update(self, mv: ModelVersion, *, status: str | None = None, description: str | None = None,
                metadata: Mapping[str, str] | None = None) -> ModelVersion:

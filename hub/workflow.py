@@ -474,6 +474,17 @@ def status(svc: Services, ref: str) -> dict[str, Any]:
     }
 
 
+def versions(svc: Services, group: str) -> list[dict[str, str]]:
+    """Every version in a model package group, newest last, with its stage and decision."""
+    try:
+        found = svc.registry.versions(group)
+    except RegistryError as exc:
+        raise WorkflowError(str(exc)) from None
+    return [{"model_version": mv.ref, "approval_status": mv.status, "stage": mv.metadata.get(META + "stage", REGISTERED),
+             "decision": mv.metadata.get(META + "decision", "?"), "policy": mv.metadata.get(META + "policy", "?")}
+            for mv in found]
+
+
 def export(svc: Services, ref: str) -> dict[str, Any]:
     """The evidence pack an auditor asks for: registry record, decision, evidence digest, policy,
     monitoring plan, approvals, every audit entry about the version and the chain's verification."""

@@ -60,6 +60,9 @@ def test_workflow_commands(hub, tmp_path: Path, capsys, monkeypatch) -> None:  #
     code, out, _ = run(capsys, "status", ref, *COMMON, "--as", "auditor")
     assert code == 0 and "stage prod" in out and "prod     approvals 2/2 erin, frank" in out
 
+    code, out, _ = run(capsys, "status", "fraud-credit-scoring", *COMMON, "--as", "auditor")
+    assert code == 0 and out.splitlines()[0].split()[:3] == ["fraud-credit-scoring/1", "registered", "PendingManualApproval"]
+    assert "fraud-credit-scoring/2" in out.splitlines()[1] and "Approved" in out.splitlines()[1]
     code, out, _ = run(capsys, "audit", "verify", *COMMON, "--as", "auditor")
     assert code == 0 and "verified" in out
     copy = tmp_path / "copy"
