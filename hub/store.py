@@ -92,8 +92,10 @@ class LocalStore(ObjectStore):
             raise Missing(f"{self.uri_of(key)} does not exist") from None
 
     def keys(self, prefix: str, start_after: str = "") -> Iterator[str]:
-        base = self.root
-        found = sorted(p.relative_to(base).as_posix() for p in base.rglob("*")
+        folder = (self.root / prefix).parent if not prefix.endswith("/") else self.root / prefix
+        if not folder.is_dir():
+            return iter(())
+        found = sorted(p.relative_to(self.root).as_posix() for p in folder.rglob("*")
                        if p.is_file() and not p.name.startswith("."))
         return (k for k in found if k.startswith(prefix) and k > start_after)
 
