@@ -11,6 +11,7 @@ GROUP = "govhub.adapters"
 BUILTIN = {
     "local": "adapters.local:LocalAdapter",
     "sagemaker-clarify": "adapters.sagemaker_clarify:ClarifyAdapter",
+    "sagemaker-monitor": "adapters.sagemaker_monitor:ModelMonitorAdapter",
 }
 
 

@@ -56,6 +56,12 @@ CATALOG: Mapping[str, MetricSpec] = _specs(
                "mean of -(y log p + (1-y) log(1-p)), p clipped to [eps, 1-eps], eps = float64 machine epsilon",
                "scikit-learn"),
     MetricSpec("vertex.au_prc", "performance", "higher_is_better", "Vertex AI auPrc", "Vertex AI"),
+    MetricSpec("regression.mae", "performance", "lower_is_better", "mean absolute error", "SageMaker Model Monitor"),
+    MetricSpec("regression.mse", "performance", "lower_is_better", "mean squared error", "SageMaker Model Monitor"),
+    MetricSpec("regression.rmse", "performance", "lower_is_better", "root mean squared error",
+               "SageMaker Model Monitor"),
+    MetricSpec("regression.r2", "performance", "higher_is_better", "coefficient of determination",
+               "SageMaker Model Monitor"),
     # SageMaker Clarify bias metrics (pre-training use labels, post-training use predictions)
     MetricSpec("clarify.CI", "fairness", "closer_to_zero", "(n_a - n_d)/n", "SageMaker Clarify (pre-training)"),
     MetricSpec("clarify.DPL", "fairness", "closer_to_zero", "q_a - q_d, q = positive label rate",
@@ -129,6 +135,13 @@ CATALOG: Mapping[str, MetricSpec] = _specs(
                "govhub local"),
     MetricSpec("quality.type_error_rate", "quality", "lower_is_better", "share of non-null values that do not parse "
                "as the baseline column's type", "govhub local"),
+    # monitoring results
+    MetricSpec("monitor.constraint_violation", "quality", "lower_is_better", "one violation of a baseline constraint "
+               "reported by a monitoring run (value 1 per violation; group names the check type)",
+               "SageMaker Model Monitor"),
+    MetricSpec("monitor.attribution_ndcg", "explainability", "higher_is_better", "nDCG of the current feature "
+               "attribution ranking against the baseline's (a breach is BELOW the threshold)",
+               "SageMaker Model Monitor (Clarify feature attribution drift)"),
     # explainability
     MetricSpec("explain.mean_abs_attribution", "explainability", "higher_is_better", "global feature importance: "
                "mean |attribution| per feature", "SHAP / Clarify kernel_shap / Azure RAI"),
