@@ -128,6 +128,18 @@ CATALOG: Mapping[str, MetricSpec] = _specs(
                "Evidently"),
     MetricSpec("azure.ks_pvalue", "drift", "higher_is_better", "two-sample KS test p-value (a breach is BELOW the "
                "threshold)", "Azure ML monitoring"),
+    MetricSpec("azure.psi", "drift", "lower_is_better", "population stability index as Azure ML monitoring computes "
+               "it", "Azure ML monitoring"),
+    MetricSpec("azure.normalized_wasserstein", "drift", "lower_is_better", "Wasserstein distance normalized by the "
+               "baseline's spread", "Azure ML monitoring"),
+    MetricSpec("azure.null_value_rate", "quality", "lower_is_better", "share of null values", "Azure ML monitoring"),
+    MetricSpec("azure.data_type_error_rate", "quality", "lower_is_better", "share of values of the wrong type",
+               "Azure ML monitoring"),
+    MetricSpec("azure.out_of_bounds_rate", "quality", "lower_is_better", "share of values outside the baseline's "
+               "range or categories", "Azure ML monitoring"),
+    MetricSpec("azure.ndcg", "explainability", "higher_is_better", "normalized discounted cumulative gain of the "
+               "feature attribution ranking against the baseline's (a breach is BELOW the threshold)",
+               "Azure ML monitoring"),
     MetricSpec("azure.chi_squared_pvalue", "drift", "higher_is_better", "Pearson chi-squared test p-value (a breach "
                "is BELOW the threshold)", "Azure ML monitoring"),
     # data quality
