@@ -12,6 +12,7 @@ BUILTIN = {
     "local": "adapters.local:LocalAdapter",
     "sagemaker-clarify": "adapters.sagemaker_clarify:ClarifyAdapter",
     "sagemaker-monitor": "adapters.sagemaker_monitor:ModelMonitorAdapter",
+    "azure-rai": "adapters.azure_rai:AzureRaiAdapter",
     "azure-monitor": "adapters.azure_monitor:AzureMonitorAdapter",
 }
 

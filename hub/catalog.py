@@ -140,6 +140,12 @@ CATALOG: Mapping[str, MetricSpec] = _specs(
     MetricSpec("azure.ndcg", "explainability", "higher_is_better", "normalized discounted cumulative gain of the "
                "feature attribution ranking against the baseline's (a breach is BELOW the threshold)",
                "Azure ML monitoring"),
+    MetricSpec("azure.scorecard_fairness_difference", "fairness", "closer_to_zero", "max - min of a metric over the "
+               "groups of a sensitive feature (Azure RAI scorecard, fairness_evaluation_kind difference)",
+               "Azure ML Responsible AI scorecard"),
+    MetricSpec("azure.scorecard_fairness_ratio", "fairness", "closer_to_one", "min / max of a metric over the groups "
+               "of a sensitive feature (Azure RAI scorecard, fairness_evaluation_kind ratio)",
+               "Azure ML Responsible AI scorecard"),
     MetricSpec("azure.chi_squared_pvalue", "drift", "higher_is_better", "Pearson chi-squared test p-value (a breach "
                "is BELOW the threshold)", "Azure ML monitoring"),
     # data quality

@@ -21,7 +21,12 @@ WS_PATH = f"/subscriptions/{SUB}/resourceGroups/{RG}/providers/Microsoft.Machine
 
 class FakeCredential:
     def get_token(self, *scopes: str, **kwargs: Any) -> AccessToken:
-        return AccessToken("fake-token", int(time.time()) + 3600)
+        import jwt  # azure-ai-ml reads claims from the token, so it must be a (fake, unsigned-for-us) JWT
+
+        expires = int(time.time()) + 3600
+        claims = {"exp": expires, "oid": "11111111-1111-1111-1111-111111111111", "tid": SUB, "upn": "ds@acme.example",
+                  "aud": (scopes[0] if scopes else "https://management.azure.com/.default").removesuffix("/.default")}
+        return AccessToken(jwt.encode(claims, "fake-signing-key-of-32-bytes-minimum!", algorithm="HS256"), expires)
 
 
 class FakeArm(HttpTransport):
@@ -96,3 +101,8 @@ def serve_workspace(arm: FakeArm) -> None:
     arm.route("GET", r"/data/([^/]+)/versions/([^/]+)$", data)
     arm.route("PUT", r"/schedules/([^/]+)$", lambda m, body: (200, {**body, "id": f"{WS_PATH}/schedules/{m[1]}",
                                                                      "name": m[1]}))
+    arm.route("GET", r"/computes/([^/]+)$", lambda m, body: (200, {
+        "id": f"{WS_PATH}/computes/{m[1]}", "name": m[1], "location": "westeurope",
+        "properties": {"computeType": "AmlCompute", "provisioningState": "Succeeded",
+                       "properties": {"vmSize": "STANDARD_DS3_V2", "scaleSettings": {"maxNodeCount": 4}}}}))
+    arm.route("PUT", r"/jobs/([^/]+)$", lambda m, body: (201, {**body, "id": f"{WS_PATH}/jobs/{m[1]}", "name": m[1]}))
