@@ -14,6 +14,8 @@ BUILTIN = {
     "sagemaker-monitor": "adapters.sagemaker_monitor:ModelMonitorAdapter",
     "azure-rai": "adapters.azure_rai:AzureRaiAdapter",
     "azure-monitor": "adapters.azure_monitor:AzureMonitorAdapter",
+    "vertex-eval": "adapters.vertex:VertexEvalAdapter",
+    "vertex-monitor": "adapters.vertex:VertexMonitorAdapter",
 }
 
 

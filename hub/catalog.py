@@ -122,6 +122,9 @@ CATALOG: Mapping[str, MetricSpec] = _specs(
                "capped at 1", "Vertex AI / TFDV"),
     MetricSpec("vertex.linf", "drift", "lower_is_better", "TFDV L-infinity distance between category frequencies",
                "Vertex AI / TFDV"),
+    MetricSpec("vertex.distribution_deviation", "drift", "lower_is_better", "Vertex v1 FeatureStatsAnomaly "
+               "distribution_deviation: L-infinity for categorical, JS divergence for numerical features (the record "
+               "does not say which)", "Vertex AI model monitoring v1"),
     MetricSpec("azure.js_distance_base2", "drift", "lower_is_better", "Jensen-Shannon distance (sqrt of the "
                "divergence), log base 2", "Azure ML monitoring"),
     MetricSpec("evidently.js_distance_base_e", "drift", "lower_is_better", "Jensen-Shannon distance, natural log",
