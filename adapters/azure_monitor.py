@@ -21,7 +21,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from adapters.base import Adapter, AdapterError, Artifact, number
+from adapters.base import Adapter, AdapterError, Artifact, check_version, number
 from hub.evidence import Evidence, Metric
 
 CATALOG_NAME = {
@@ -136,6 +136,7 @@ class AzureMonitorAdapter(Adapter):
 
     def _signal(self, artifact: Artifact) -> list[Metric]:
         doc = artifact.json()
+        check_version(artifact, doc, "version", ("1.0.0",))
         signal = str(doc["signalName"])
         out = []
         for metric, body in doc["metrics"].items():

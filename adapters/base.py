@@ -96,6 +96,13 @@ def number(value: Any, where: str) -> tuple[float | None, str | None]:
     return None, f"{where}: {type(value).__name__} where a number was expected"
 
 
+def check_version(artifact: Artifact, doc: Any, field: str, supported: tuple[str, ...]) -> None:
+    """A format version the adapter was written for, or one clear error (an absent version is accepted)."""
+    if isinstance(doc, dict) and field in doc and str(doc[field]) not in supported:
+        raise AdapterError(f"{artifact.uri}: {field} {doc[field]!r} is not a format version this adapter reads "
+                           f"(supported: {', '.join(supported)}); upgrade govhub or re-export the artifact")
+
+
 class Adapter(ABC):
     name: ClassVar[str]
     kinds: ClassVar[tuple[str, ...]]  # the artifact kinds read() understands

@@ -17,7 +17,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from adapters.base import Adapter, AdapterError, Artifact
+from adapters.base import Adapter, AdapterError, Artifact, check_version
 from hub.catalog import CATALOG
 from hub.evidence import Evidence, Metric
 
@@ -140,6 +140,7 @@ class ClarifyAdapter(Adapter):
         doc = artifact.json()
         if not isinstance(doc, dict):
             raise AdapterError(f"{artifact.uri}: an analysis.json is a JSON object with *_bias_metrics or explanations")
+        check_version(artifact, doc, "version", ("1.0",))
         version = str(doc.get("version", "unknown"))
         found = [k for k in (*SECTIONS, "explanations") if k in doc]
         if not found:

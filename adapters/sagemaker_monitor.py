@@ -20,7 +20,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from adapters.base import Adapter, AdapterError, Artifact
+from adapters.base import Adapter, AdapterError, Artifact, check_version
 from hub.catalog import CATALOG
 from hub.evidence import Evidence, Metric
 
@@ -95,6 +95,7 @@ class ModelMonitorAdapter(Adapter):
         for artifact in artifacts:
             kind = self.kind_of(artifact)
             doc = artifact.json()
+            check_version(artifact, doc, "version", ("1.0",) if kind == "constraint_violations.json" else ("0.0",))
             if kind == "statistics.json":
                 metrics += self._statistics(artifact, doc)
             elif kind == "constraint_violations.json":

@@ -56,6 +56,10 @@ class VertexEvalAdapter(Adapter):
             self.kind_of(artifact)
             for i, record in enumerate(_records(artifact.json(), ("modelEvaluationSlices", "modelEvaluations",
                                                                   "slices"))):
+                schema = str(record.get("metricsSchemaUri", ""))
+                if schema and not schema.endswith("classification_metrics_1.0.0.yaml"):
+                    raise AdapterError(f"{artifact.uri}: record {i}: metricsSchemaUri {schema!r} is not the "
+                                       "classification metrics schema 1.0.0 this adapter reads")
                 body = record.get("metrics", record)
                 group = {}
                 if "slice" in record:
