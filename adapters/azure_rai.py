@@ -140,7 +140,8 @@ class AzureRaiAdapter(Adapter):
             where = f"modelExplanationData[{i}].precomputedExplanations.globalFeatureImportance"
             if not isinstance(global_, dict) or "scores" not in global_:
                 raise AdapterError(f"{artifact.uri}: {where} needs scores (and featureNames)")
-            names = global_.get("featureNames") or doc["dataset"].get("feature_names") or []
+            # responsibleai writes feature_list; the UI interface declares featureNames
+            names = global_.get("feature_list") or global_.get("featureNames") or doc["dataset"].get("feature_names") or []
             scores = global_["scores"]
             per_class = scores and isinstance(scores[0], list)
             rows = scores if per_class else [scores]

@@ -89,6 +89,13 @@ def test_launch_creates_a_monitor_schedule_through_the_real_client() -> None:
     assert body["properties"]["trigger"]["frequency"].lower() == "day"
     target = action["monitorDefinition"]["monitoringTarget"]
     assert target["deploymentId"] == f"{WS_PATH}/onlineEndpoints/credit/deployments/blue"
+    # the submitted body is a valid schedule for the SDK's own REST model and entity classes
+    from azure.ai.ml._restclient.arm_ml_service.models import Schedule as RestSchedule
+    from azure.ai.ml.entities import DataDriftSignal, MonitorSchedule
+
+    entity = MonitorSchedule._from_rest_object(RestSchedule(body))
+    assert entity.trigger.frequency.lower() == "day"  # (the name travels in the URL, not the body)
+    assert isinstance(entity.create_monitor.monitoring_signals["data-drift"], DataDriftSignal)
 
 
 def test_launch_config_errors_name_the_field() -> None:

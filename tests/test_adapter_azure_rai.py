@@ -142,3 +142,34 @@ def test_launch_submits_the_rai_pipeline_with_registry_components(naming: str, p
     create = next(j for j in jobs.values() if "insight_constructor" in j["componentId"])
     assert create["inputs"]["categorical_column_names"]["value"] == '["sex"]'
     assert body["properties"]["experimentName"] == "credit-rai"
+    # the submitted body is a valid pipeline job for the SDK's own REST model and entity classes
+    from azure.ai.ml._restclient.arm_ml_service.models import JobBase
+    from azure.ai.ml.entities import PipelineJob
+
+    entity = PipelineJob._from_rest_object(JobBase(body))
+    assert set(entity.jobs) == set(jobs)
+
+
+def test_a_dashboard_written_by_responsibleai_itself() -> None:
+    """tests/fixtures/rai/dashboard.json comes from responsibleai 0.36.0 (see its generator)."""
+    from fairlearn.metrics import MetricFrame, selection_rate
+    from sklearn.metrics import accuracy_score, log_loss, roc_auc_score
+
+    path = Path(__file__).parent / "fixtures" / "rai" / "dashboard.json"
+    doc = json.loads(path.read_text())
+    config = json.loads((FIXTURES / "scorecard_classification_from_docs.json").read_text())
+    config["Fairness"].update(sensitive_features=["sex"], fairness_evaluation_kind="ratio")
+    ev = get("azure-rai").read([fetch(str(path)), Artifact("file:///cfg/scorecard.json", json.dumps(config).encode())])
+    data = doc["dataset"]
+    y, pred, proba = np.array(data["true_y"]), np.array(data["predicted_y"]), np.array(data["probability_y"])[:, 1]
+    values = {m.name: m.value for m in ev.metrics if not m.group and not m.feature}
+    assert values["accuracy"] == pytest.approx(accuracy_score(y, pred), abs=1e-12)
+    assert values["roc_auc"] == pytest.approx(roc_auc_score(y, proba), abs=1e-12)
+    assert values["log_loss"] == pytest.approx(log_loss(y, proba), abs=1e-12)
+    sex = np.array([row[data["feature_names"].index("sex")] for row in data["features"]])
+    frame = MetricFrame(metrics={"selection_rate": selection_rate}, y_true=y, y_pred=pred, sensitive_features=sex)
+    (ratio,) = ev.find("azure.scorecard_fairness_ratio", metric="selection_rate")
+    assert ratio.value == pytest.approx(frame.ratio()["selection_rate"], abs=1e-12)
+    importance = {m.feature: m.value for m in ev.find("explain.mean_abs_attribution")}
+    global_ = doc["modelExplanationData"][0]["precomputedExplanations"]["globalFeatureImportance"]
+    assert importance == {f: abs(v) for f, v in zip(global_["feature_list"], global_["scores"])}
