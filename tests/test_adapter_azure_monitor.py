@@ -103,3 +103,24 @@ def test_launch_config_errors_name_the_field() -> None:
         get("azure-monitor").launch({"name": "x", "deployment": "credit/blue"}, ml_client=object())
     assert "deployment: String should match pattern" in str(err.value)
     assert "reference_data: Field required" in str(err.value)
+
+
+def test_azure_js_distance_is_the_square_root_of_the_local_js_divergence() -> None:
+    """The documented variant difference: Azure reports the JS *distance* (base 2), the local evaluator
+    the *divergence* (base 2). A signal row computed with scipy reads back as exactly the root of ours."""
+    import numpy as np
+    from scipy.spatial.distance import jensenshannon
+
+    from spoke import metrics as kernels
+
+    rng = np.random.default_rng(4)
+    base = rng.choice(["a", "b", "c"], 5000, p=[0.5, 0.3, 0.2])
+    cur = rng.choice(["a", "b", "c"], 5000, p=[0.35, 0.35, 0.3])
+    ours = kernels.categorical_drift(base, cur)["drift.js_divergence_base2"]
+    p = np.array([(base == v).mean() for v in "abc"])
+    q = np.array([(cur == v).mean() for v in "abc"])
+    distance = float(jensenshannon(p, q, base=2))
+    table = f"group,metric_value,metric_name,threshold_value\nregion,{distance!r},JensenShannonDistance,0.1\n"
+    ev = get("azure-monitor").read([Artifact("x/signal_metrics.csv", table.encode())])
+    (azure,) = ev.find("azure.js_distance_base2")
+    assert azure.value == pytest.approx(ours ** 0.5, abs=1e-12)

@@ -1,0 +1,54 @@
+"""Judge the trained model with the hub's gates: `govhub evaluate` on artifacts/, under this project's
+risk tier, with the model card completed by lineage (data version, code commit, training job).
+
+    python -m {{ cookiecutter.package_name }}.evaluate      # exit 0 pass, 1 fail, 2 error
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+
+from {{ cookiecutter.package_name }} import data
+
+ARTIFACTS = data.ROOT / "artifacts"
+
+
+def lineage() -> dict[str, str]:
+    commit = os.environ.get("GIT_COMMIT") or os.environ.get("GITHUB_SHA") or os.environ.get("CI_COMMIT_SHA")
+    if not commit:
+        try:
+            commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=data.ROOT, capture_output=True, text=True,
+                                    check=True).stdout.strip()
+        except (OSError, subprocess.CalledProcessError):
+            commit = "uncommitted"
+    digest = hashlib.sha256(data.SAMPLE.read_bytes()).hexdigest()[:16]
+    return {"data_version": f"sample-{digest}", "code_commit": commit,
+            "training_job": os.environ.get("TRAINING_JOB", "local-training")}
+
+
+def main(argv: list[str] | None = None) -> int:
+    governance = yaml.safe_load((data.ROOT / "governance.yaml").read_text())
+    card = yaml.safe_load((data.ROOT / "model_card.yaml").read_text())
+    card["lineage"] = {**lineage(), **(card.get("lineage") or {})}
+    card["lineage"] = {k: v for k, v in card["lineage"].items() if v}
+    card["assets"] = {**(card.get("assets") or {}), "evaluation_report": str(ARTIFACTS / "report.html")}
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / "model_card.yaml").write_text(yaml.safe_dump(card, sort_keys=False))
+    command = [os.environ.get("GOVHUB", "govhub"), "evaluate",
+               "--predictions", str(ARTIFACTS / "predictions.csv"), "--label", "approved", "--score", "score",
+               *[a for s in governance["sensitive_attributes"] for a in ("--sensitive", s)],
+               "--baseline", str(ARTIFACTS / "baseline.csv"), "--current", str(ARTIFACTS / "current.csv"),
+               "--tier", governance["risk_tier"], "--model-card", str(ARTIFACTS / "model_card.yaml"),
+               "--out", str(ARTIFACTS / "decision.json"), "--evidence-out", str(ARTIFACTS / "evidence.json"),
+               "--report", str(ARTIFACTS / "report.html"), *(argv or [])]
+    return subprocess.run(command).returncode
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
