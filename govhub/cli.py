@@ -201,6 +201,7 @@ def build_parser() -> argparse.ArgumentParser:
     workflow_cli.add_policy_commands(pol_sub)
     workflow_cli.add_commands(sub)
     workflow_cli.add_evidence_commands(sub)
+    workflow_cli.add_project_commands(sub)
     return parser
 
 

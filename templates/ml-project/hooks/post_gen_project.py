@@ -1,8 +1,9 @@
 """Keep only the chosen cloud's pipeline and CI system's workflow; record the template version."""
+import json
 import sys
 from pathlib import Path
 
-CONTEXT = {{ cookiecutter | jsonify }}
+CONTEXT = json.loads(r"""{{ cookiecutter | jsonify }}""")
 
 try:
     from govhub.project import finish_project

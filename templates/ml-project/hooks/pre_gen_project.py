@@ -1,7 +1,8 @@
 """Refuse an invalid combination before any file is written. The logic lives in govhub.project."""
+import json
 import sys
 
-CONTEXT = {{ cookiecutter | jsonify }}
+CONTEXT = json.loads(r"""{{ cookiecutter | jsonify }}""")
 
 try:
     from govhub.project import ProjectError, validate_context
