@@ -25,7 +25,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE = ROOT / "templates" / "ml-project"
-PIPELINES = ROOT / "templates" / "pipelines"
+PIPELINES = ROOT / "templates" / "pipelines"  # see hub.pipelines, which the hub stack publishes
 RECORD = ".govhub-template.json"
 CLOUDS = ("aws", "azure", "gcp")
 TIERS = ("high", "limited", "minimal")  # prohibited use cases get no project
@@ -39,7 +39,9 @@ class ProjectError(ValueError):
 
 
 def template_version(template: Path = TEMPLATE) -> str:
-    return json.loads((template / "cookiecutter.json").read_text())["template_version"]
+    from hub.pipelines import template_version as version
+
+    return version(template)
 
 
 def validate_context(ctx: Mapping[str, Any]) -> None:

@@ -50,6 +50,7 @@ class AwsHubStack(engine.TerraformStack):
         self.key = self._kms_key()
         self.audit_bucket = self._audit_store()
         self.artifact_bucket = self._artifact_store()
+        self._publish_pipeline_templates()
         self._record_object_access()
         self.ecr = self._ecr()
         self.groups = {t.name: self._model_package_groups(t) for t in self.teams}
@@ -174,6 +175,17 @@ class AwsHubStack(engine.TerraformStack):
                     for t in self.teams]
         self.trail.add_override("event_selector", [{"read_write_type": "All", "include_management_events": True,
                                                     "data_resource": [{"type": "AWS::S3::Object", "values": buckets}]}])
+
+    def _publish_pipeline_templates(self) -> None:
+        """The pipeline templates projects are built from, as objects in the artifact store (versioned
+        with the project template; the teams may read pipelines/*)."""
+        from hub.pipelines import published
+
+        for key, (text, content_type) in published().items():
+            aws.s3_object.S3Object(
+                self, f"pipeline-{key.removeprefix('pipelines/').replace('/', '-').replace('.', '-')}",
+                bucket=self.artifact_bucket.name, key=key, content=text, content_type=content_type,
+                server_side_encryption="aws:kms", kms_key_id=self.key.arn, tags=self.tags)
 
     def _artifact_store(self) -> SecureBucket:
         name = names.artifact_bucket_name(self.account, self.region)

@@ -24,7 +24,7 @@ EXPECTED_HUB_RESOURCES = {
     "aws_organizations_policy": 2, "aws_organizations_policy_attachment": 2, "aws_s3_bucket": 2,
     "aws_s3_bucket_lifecycle_configuration": 2, "aws_s3_bucket_notification": 2,
     "aws_s3_bucket_object_lock_configuration": 1, "aws_s3_bucket_ownership_controls": 2, "aws_s3_bucket_policy": 2,
-    "aws_s3_bucket_public_access_block": 2, "aws_s3_bucket_server_side_encryption_configuration": 2,
+    "aws_s3_bucket_public_access_block": 2, "aws_s3_bucket_server_side_encryption_configuration": 2, "aws_s3_object": 3,
     "aws_s3_bucket_versioning": 2, "aws_sagemaker_model_package_group": 5,
     "aws_sagemaker_model_package_group_policy": 5, "aws_sns_topic": 1, "aws_sns_topic_policy": 1, "aws_sqs_queue": 2,
     "aws_sqs_queue_policy": 1,
@@ -231,6 +231,20 @@ def test_each_team_has_one_submitter_role_scoped_to_its_own_groups(hub: dict) ->
     assert as_list(fraud["StoreOwnEvidence"]["Resource"]) == [
         ref(hub, "aws_s3_bucket", "artifact-bucket/bucket", "arn") + "/teams/fraud/*"]
     assert fraud["AppendAuditLog"]["Action"] == ["s3:GetObject", "s3:PutObject"]
+
+
+def test_hub_publishes_the_pipeline_templates_to_the_artifact_store(hub: dict) -> None:
+    from hub.pipelines import PIPELINES, published
+
+    objects = {b["key"]: b for b in resources(hub, "aws_s3_object").values()}
+    assert set(objects) == set(published()) == {
+        "pipelines/1.0.0/aws/sagemaker_pipeline.json.j2", "pipelines/1.0.0/azure/azureml_pipeline.yml.j2",
+        "pipelines/1.0.0/gcp/vertex_pipeline.py.j2"}
+    for key, body in objects.items():
+        assert body["content"] == (PIPELINES / key.split("/", 2)[2]).read_text()
+        assert body["bucket"] == ref(hub, "aws_s3_bucket", "artifact-bucket/bucket", "bucket")
+        assert body["server_side_encryption"] == "aws:kms" and body["kms_key_id"] == KEY
+    assert objects["pipelines/1.0.0/aws/sagemaker_pipeline.json.j2"]["content_type"] == "application/json"
 
 
 def test_hub_exports_its_facts_as_outputs(hub: dict) -> None:
