@@ -184,7 +184,9 @@ class AwsHubStack(engine.TerraformStack):
         for key, (text, content_type) in published().items():
             aws.s3_object.S3Object(
                 self, f"pipeline-{key.removeprefix('pipelines/').replace('/', '-').replace('.', '-')}",
-                bucket=self.artifact_bucket.name, key=key, content=text, content_type=content_type,
+                # Terraform would read ${...} and %{...} in the templates as its own expressions: escape them
+                bucket=self.artifact_bucket.name, key=key, content=text.replace("${", "$${").replace("%{", "%%{"),
+                content_type=content_type,
                 server_side_encryption="aws:kms", kms_key_id=self.key.arn, tags=self.tags)
 
     def _artifact_store(self) -> SecureBucket:

@@ -220,8 +220,9 @@ class MotoServer:
 
     def __init__(self, port: int | None = None, binary: str | None = None, log: Path | None = None):
         self.port = port or free_port()
-        beside = Path(sys.executable).parent / "moto_server"  # the venv's pinned moto, not a system one
-        self.binary = binary or (str(beside) if beside.exists() else shutil.which("moto_server") or "")
+        # the venv's pinned moto (never a system one), through infra.moto_launcher's policy fix
+        self.command = [binary] if binary else [sys.executable, "-m", "infra.moto_launcher"]
+        self.binary = binary or sys.executable
         self.log = log
         self.process: subprocess.Popen | None = None
 
@@ -230,11 +231,16 @@ class MotoServer:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self, timeout: float = 30) -> MotoServer:
-        if not self.binary:
-            raise EmulatorUnavailable("moto_server is not on PATH; install moto[server] (make test does)")
+        try:
+            import moto.server  # noqa: F401
+        except ImportError:
+            raise EmulatorUnavailable("moto[server] is not installed in this Python; run `make test` or "
+                                      "`pip install 'moto[server]'`") from None
         out = open(self.log, "w") if self.log else subprocess.DEVNULL  # noqa: SIM115
-        self.process = subprocess.Popen([self.binary, "-H", "127.0.0.1", "-p", str(self.port)], stdout=out,
-                                        stderr=subprocess.STDOUT, start_new_session=True)
+        root = str(Path(__file__).resolve().parent.parent)
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in (root, os.environ.get("PYTHONPATH")) if p)}
+        self.process = subprocess.Popen([*self.command, "-H", "127.0.0.1", "-p", str(self.port)], stdout=out,
+                                        stderr=subprocess.STDOUT, start_new_session=True, env=env)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:

@@ -241,7 +241,8 @@ def test_hub_publishes_the_pipeline_templates_to_the_artifact_store(hub: dict) -
         "pipelines/1.0.0/aws/sagemaker_pipeline.json.j2", "pipelines/1.0.0/azure/azureml_pipeline.yml.j2",
         "pipelines/1.0.0/gcp/vertex_pipeline.py.j2"}
     for key, body in objects.items():
-        assert body["content"] == (PIPELINES / key.split("/", 2)[2]).read_text()
+        # stored escaped for Terraform ($${ and %%{), which writes the original text to S3
+        assert body["content"].replace("$${", "${").replace("%%{", "%{") == (PIPELINES / key.split("/", 2)[2]).read_text()
         assert body["bucket"] == ref(hub, "aws_s3_bucket", "artifact-bucket/bucket", "bucket")
         assert body["server_side_encryption"] == "aws:kms" and body["kms_key_id"] == KEY
     assert objects["pipelines/1.0.0/aws/sagemaker_pipeline.json.j2"]["content_type"] == "application/json"

@@ -223,3 +223,12 @@ def test_missing_terraform_says_how_to_install(monkeypatch: pytest.MonkeyPatch) 
     monkeypatch.setenv("PATH", "/nonexistent")
     with pytest.raises(EmulatorUnavailable, match="terraform binary is not on PATH; install Terraform"):
         find_terraform()
+
+
+def test_pipeline_templates_reach_the_artifact_store_unescaped(deployed) -> None:
+    from hub.pipelines import PIPELINES, published
+
+    s3 = account_client(deployed["endpoint"], "s3", GOVERNANCE)
+    for key in published():
+        body = s3.get_object(Bucket=f"govhub-artifacts-{GOVERNANCE}-{REGION}", Key=key)["Body"].read().decode()
+        assert body == (PIPELINES / key.split("/", 2)[2]).read_text(), key
