@@ -89,13 +89,7 @@ synth: bootstrap
 	@PLATFORM_CONFIG=$${PLATFORM_CONFIG:-examples/platform.yaml} npx --no-install cdktf synth
 
 demo: bootstrap
-	@echo "==> validating examples/platform.yaml"
-	@$(VENV)/bin/govhub config validate examples/platform.yaml
-	@echo "==> synthesizing the example estate with the cdktf CLI (npx cdktf synth)"
-	@rm -rf cdktf.out
-	@start=$$(date +%s); PLATFORM_CONFIG=examples/platform.yaml npx --no-install cdktf synth >/dev/null \
-	  && echo "    synthesized in $$(( $$(date +%s) - start )) s"
-	@$(VENV)/bin/govhub estate summary cdktf.out
+	@$(PY) -m govhub.demo
 
 clean:
 	rm -rf cdktf.out .pytest_cache

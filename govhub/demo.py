@@ -60,16 +60,19 @@ class Demo:
             self.timings[title] = time.perf_counter() - start
             self.say(f"      ({self.timings[title]:.1f} s)")
 
-    def cli(self, *argv: str, expect: int | None = 0) -> tuple[int, str, str]:
+    def cli(self, *argv: str, expect: int | None = 0, quiet: bool = False) -> tuple[int, str, str]:
         """Run a govhub command in this process and show what the user would see."""
+        import shlex
+
         from govhub.cli import main
 
         out, err = io.StringIO(), io.StringIO()
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
             code = main(list(argv))
-        self.say(f"      $ govhub {' '.join(argv)}")
-        for line in (out.getvalue() + err.getvalue()).strip().splitlines():
-            self.say(f"        {line}")
+        if not quiet:
+            self.say(f"      $ govhub {shlex.join(argv)}")
+            for line in (out.getvalue() + err.getvalue()).strip().splitlines():
+                self.say(f"        {line}")
         if expect is not None and code != expect:
             raise DemoError(f"`govhub {' '.join(argv)}` exited {code}, expected {expect}")
         return code, out.getvalue(), err.getvalue()
@@ -142,6 +145,7 @@ def _deploy(demo: Demo, moto: Any) -> None:
 
     config = load_config(CONFIG)
     estate = demo.out / "estate"
+    estate.mkdir(parents=True, exist_ok=True)
     profile = EmulatorProfile(endpoint=moto.endpoint, state_dir=estate / "state")
     app, stacks = build_estate(config, outdir=estate / "cdktf.out", profile=profile)
     synthesize(app)
@@ -267,7 +271,7 @@ def _clarify_path(demo: Demo) -> None:
     demo.say(f"      Clarify job {launched['processing_job_name']} on the emulator; its analysis.json at {uri}")
     models = demo.out / "models" / "biased"
     demo.cli("evidence", "import", "--adapter", "sagemaker-clarify", uri, "--merge", str(models / "evidence.json"),
-             "--out", str(models / "evidence-with-clarify.json"))
+             "--replace", "--out", str(models / "evidence-with-clarify.json"))
     code, _, _ = demo.cli("evaluate", "--evidence", str(models / "evidence-with-clarify.json"), "--tier", "high",
                           "--model-card", str(models / "model_card.yaml"), "--out",
                           str(models / "decision-with-clarify.json"), expect=None)
@@ -317,7 +321,8 @@ def _promote(demo: Demo, project: Path) -> None:
         demo.cli("approve", ref, "--stage", "prod", "--justification", JUSTIFICATION, "--as", person)
     demo.cli("monitoring", "attach", ref, "--plan", str(project / "governance.yaml"), "--team", TEAM, "--as", "ci-fair")
     demo.cli("promote", ref, "--to", "prod", "--as", "frank@acme.example")
-    code, out, _ = demo.cli("status", ref, "--json", "--as", "auditor")
+    demo.cli("status", ref, "--as", "auditor")
+    code, out, _ = demo.cli("status", ref, "--json", "--as", "auditor", quiet=True)
     status = json.loads(out)
     demo.result["promoted"] = status["stage"] == "prod" and status["approval_status"] == "Approved"
     code, _, err = demo.cli("promote", demo.result["refs"]["biased"], "--to", "dev", "--as", "erin@acme.example",
@@ -343,8 +348,6 @@ def _audit(demo: Demo) -> None:
 
 
 def _summary(demo: Demo) -> None:
-    import boto3
-
     ref = demo.result["refs"]["fair"]
     reports = demo.out / "reports"
     reports.mkdir(exist_ok=True)
@@ -353,8 +356,7 @@ def _summary(demo: Demo) -> None:
     for fmt in ("html", "json"):
         demo.cli("audit", "export", "--model", ref, "--format", fmt, "--out", str(reports / f"audit-export.{fmt}"),
                  "--as", "auditor")
-    s3 = _session("222222222222").client("s3") if boto3 else None
-    group, version = ref.split("/")
+    s3 = _session("222222222222").client("s3")
     bucket = "govhub-artifacts-222222222222-eu-west-1"
     for variant, vref in demo.result["refs"].items():
         g, v = vref.split("/")

@@ -410,6 +410,10 @@ def _evidence_import(args: argparse.Namespace) -> int:
             except (OSError, ValueError) as exc:
                 raise AdapterError(f"{args.merge}: cannot be merged, not a readable evidence document ({exc})") \
                     from None
+            if args.replace:  # the imported artifact speaks for these metrics now: drop the base's copies
+                same = {(m.name, tuple(sorted(m.group.items())), m.feature) for m in evidence.metrics}
+                base = Evidence(model=base.model, metrics=tuple(
+                    m for m in base.metrics if (m.name, tuple(sorted(m.group.items())), m.feature) not in same))
             evidence = merge(base, evidence, model=dict(base.model))
     except AdapterError as exc:
         return _fail(str(exc))
@@ -429,6 +433,8 @@ def add_evidence_commands(sub: Any) -> None:
     p.add_argument("uris", nargs="+", metavar="URI")
     p.add_argument("--out", required=True, help="where to write the evidence document")
     p.add_argument("--merge", help="an evidence document to add the imported metrics to")
+    p.add_argument("--replace", action="store_true",
+                   help="with --merge: imported metrics replace the document's metrics of the same name and group")
     p.set_defaults(func=_evidence_import)
 
 

@@ -1,11 +1,19 @@
-"""moto_server with one correction, so that the emulator follows AWS's policy semantics for TLS.
+"""moto_server with two corrections, so that the emulator behaves as AWS does where the estate relies on it.
+
+1. TLS-only bucket policies.
 
 AWS S3 is reached over TLS, so the standard TLS-only bucket statement (Deny s3:* when
 aws:SecureTransport is false) never applies to SDK and Terraform calls. moto (5.2.5) does not
 evaluate the ``Bool`` condition operator: it applies the Deny unconditionally, and every bucket that
 carries the statement refuses all object reads and writes through the plain-HTTP emulator endpoint.
 Here each request is treated as having arrived over TLS: a statement conditioned on
-aws:SecureTransport being false does not apply. Nothing else about moto changes.
+aws:SecureTransport being false does not apply.
+
+2. EventBridge rules with SNS targets. moto delivers rule matches to SQS, logs and buses but raises
+NotImplementedError (an HTTP 500 for the whole PutEvents call) for an SNS target; here the matched
+event is published to the topic, as EventBridge does.
+
+Nothing else about moto changes.
 
     python -m infra.moto_launcher -H 127.0.0.1 -p 5000     # the same arguments as moto_server
 """
@@ -40,8 +48,38 @@ def patch() -> None:
     statement_class.is_action_permitted = is_action_permitted
 
 
+def patch_sns_targets() -> None:
+    import json
+
+    from moto.events import models as events
+    from moto.sns import sns_backends
+
+    rule = events.Rule
+    original = rule.send_to_targets
+    if getattr(original, "__govhub_patched__", False):
+        return
+
+    def send_to_targets(self, original_event, transform_input=True):
+        sns = [t for t in self.targets if events.parse_arn(t["Arn"]).service == "sns"]
+        if not sns or not self.event_pattern.matches_event(original_event):
+            return original(self, original_event, transform_input)
+        for target in sns:
+            arn = events.parse_arn(target["Arn"])
+            sns_backends[arn.account][arn.region].get_topic(target["Arn"]).publish(json.dumps(original_event))
+        kept = self.targets
+        self.targets = [t for t in kept if t not in sns]
+        try:
+            return original(self, original_event, transform_input)
+        finally:
+            self.targets = kept
+
+    send_to_targets.__govhub_patched__ = True  # type: ignore[attr-defined]
+    rule.send_to_targets = send_to_targets
+
+
 def main() -> None:
     patch()
+    patch_sns_targets()
     from moto.server import main as server_main
 
     server_main()

@@ -158,6 +158,10 @@ def test_evidence_import_command(tmp_path: Path, capsys) -> None:
     assert main(["evidence", "import", "--adapter", "sagemaker-clarify", str(DATA_BIAS), "--merge", str(out),
                  "--out", str(merged)]) == 0
     assert len(Evidence.from_json(merged.read_text()).metrics) == len(ev.metrics) + 8
+    replaced = tmp_path / "replaced.json"
+    assert main(["evidence", "import", "--adapter", "sagemaker-clarify", str(BIAS), "--merge", str(out), "--replace",
+                 "--out", str(replaced)]) == 0
+    assert len(Evidence.from_json(replaced.read_text()).metrics) == len(ev.metrics)  # same metrics, now from BIAS
     capsys.readouterr()
     assert main(["evidence", "import", "--adapter", "nope", str(BIAS), "--out", str(out)]) == 2
     assert main(["evidence", "import", "--adapter", "sagemaker-clarify", str(tmp_path / "missing.json"),

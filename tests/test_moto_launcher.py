@@ -39,3 +39,22 @@ def test_tls_only_buckets_work_and_other_denies_still_deny(tmp_path) -> None:
                                                                          "Statement": [TLS_ONLY, deny]}))
         with pytest.raises(ClientError, match="403|Forbidden"):
             s3.put_object(Bucket="launcher-test", Key="b", Body=b"x")
+
+
+def test_rules_with_sns_targets_deliver_instead_of_failing_put_events(tmp_path) -> None:
+    with MotoServer(log=tmp_path / "moto.log") as moto:
+        kwargs = dict(endpoint_url=moto.endpoint, region_name="eu-west-1", aws_access_key_id="t",
+                      aws_secret_access_key="t")
+        events, sns, sqs = (boto3.client(s, **kwargs) for s in ("events", "sns", "sqs"))
+        topic = sns.create_topic(Name="alerts")["TopicArn"]
+        queue = sqs.create_queue(QueueName="alert-copies")["QueueUrl"]
+        queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn)
+        events.create_event_bus(Name="bus")
+        events.put_rule(Name="all", EventBusName="bus", EventPattern=json.dumps({"source": ["govhub"]}))
+        events.put_targets(Rule="all", EventBusName="bus", Targets=[{"Id": "alerts", "Arn": topic}])
+        result = events.put_events(Entries=[{"Source": "govhub", "DetailType": "t", "Detail": "{\"a\": 1}",
+                                             "EventBusName": "bus"}])
+        assert result["FailedEntryCount"] == 0
+        (message,) = sqs.receive_message(QueueUrl=queue, WaitTimeSeconds=1)["Messages"]
+        assert json.loads(json.loads(message["Body"])["Message"])["detail"] == {"a": 1}
