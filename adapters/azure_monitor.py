@@ -19,9 +19,9 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
-from adapters.base import Adapter, AdapterError, Artifact, check_version, number
+from adapters.base import Adapter, AdapterError, Artifact, check_version, number, validated
 from hub.evidence import Evidence, Metric
 
 CATALOG_NAME = {
@@ -201,8 +201,4 @@ class ScheduleSpec(BaseModel):
 
 
 def _validated_schedule(config: Mapping[str, Any]) -> ScheduleSpec:
-    try:
-        return ScheduleSpec.model_validate(dict(config))
-    except ValidationError as exc:
-        lines = [f"  {'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()]
-        raise AdapterError("azure-monitor launch config has problems:\n" + "\n".join(lines)) from None
+    return validated(config, ScheduleSpec, "azure-monitor launch config")

@@ -18,9 +18,9 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
-from adapters.base import Adapter, AdapterError, Artifact
+from adapters.base import Adapter, AdapterError, Artifact, validated
 from hub.evidence import Evidence, Metric
 
 COMPONENTS = ("insight_constructor", "explanation", "erroranalysis", "insight_gather", "score_card")
@@ -62,11 +62,7 @@ class AzureRaiAdapter(Adapter):
                **_: Any) -> dict[str, Any]:
         """Fetch the five components from the ``azureml`` registry by name and version, wire them into
         one pipeline job and submit it to the team's workspace."""
-        try:
-            job = RaiJob.model_validate(dict(config))
-        except ValidationError as exc:
-            lines = [f"  {'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()]
-            raise AdapterError("azure-rai launch config has problems:\n" + "\n".join(lines)) from None
+        job = validated(config, RaiJob, "azure-rai launch config")
         if ml_client is None or registry_client is None:
             raise AdapterError("azure-rai launch needs an MLClient for the workspace and one for the azureml registry")
         import json

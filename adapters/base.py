@@ -96,6 +96,17 @@ def number(value: Any, where: str) -> tuple[float | None, str | None]:
     return None, f"{where}: {type(value).__name__} where a number was expected"
 
 
+def validated(config: Any, model: Any, source: str) -> Any:
+    """A launch config checked against its pydantic model; every problem named in one AdapterError."""
+    from pydantic import ValidationError
+
+    try:
+        return model.model_validate(dict(config))
+    except ValidationError as exc:
+        lines = [f"  {'.'.join(str(p) for p in e['loc']) or '(top level)'}: {e['msg']}" for e in exc.errors()]
+        raise AdapterError(f"{source} has {len(lines)} problem(s):\n" + "\n".join(lines)) from None
+
+
 def check_version(artifact: Artifact, doc: Any, field: str, supported: tuple[str, ...]) -> None:
     """A format version the adapter was written for, or one clear error (an absent version is accepted)."""
     if isinstance(doc, dict) and field in doc and str(doc[field]) not in supported:

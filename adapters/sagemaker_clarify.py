@@ -15,9 +15,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
-from adapters.base import Adapter, AdapterError, Artifact, check_version
+from adapters.base import Adapter, AdapterError, Artifact, check_version, validated
 from hub.catalog import CATALOG
 from hub.evidence import Evidence, Metric
 
@@ -69,14 +69,6 @@ class ClarifyJob(_Strict):
     shap: ShapSpec | None = None
 
 
-def _validated(config: Mapping[str, Any], model: type[BaseModel], source: str) -> Any:
-    try:
-        return model.model_validate(dict(config))
-    except ValidationError as exc:
-        lines = [f"  {'.'.join(str(p) for p in e['loc']) or '(top level)'}: {e['msg']}" for e in exc.errors()]
-        raise AdapterError(f"{source} has {len(lines)} problem(s):\n" + "\n".join(lines)) from None
-
-
 class ClarifyAdapter(Adapter):
     name = "sagemaker-clarify"
     kinds = ("analysis.json", "analysis_config.json")
@@ -84,7 +76,7 @@ class ClarifyAdapter(Adapter):
 
     def launch(self, config: Mapping[str, Any], *, sagemaker_session: Any = None, wait: bool = False,
                source: str = "clarify launch config") -> dict[str, Any]:
-        job = _validated(config, ClarifyJob, source)
+        job = validated(config, ClarifyJob, source)
         from sagemaker.core.clarify import (BiasConfig, DataConfig, ModelConfig, ModelPredictedLabelConfig,
                                             SageMakerClarifyProcessor, SHAPConfig)
 

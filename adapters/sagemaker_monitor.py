@@ -18,9 +18,9 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
-from adapters.base import Adapter, AdapterError, Artifact, check_version
+from adapters.base import Adapter, AdapterError, Artifact, check_version, validated
 from hub.catalog import CATALOG
 from hub.evidence import Evidence, Metric
 
@@ -49,11 +49,7 @@ class ModelMonitorAdapter(Adapter):
 
     def launch(self, config: Mapping[str, Any], *, sagemaker_session: Any = None,
                source: str = "model monitor launch config") -> dict[str, Any]:
-        try:
-            job = MonitorJob.model_validate(dict(config))
-        except ValidationError as exc:
-            lines = [f"  {'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()]
-            raise AdapterError(f"{source} has {len(lines)} problem(s):\n" + "\n".join(lines)) from None
+        job = validated(config, MonitorJob, source)
         from sagemaker.core.model_monitor import DatasetFormat, DefaultModelMonitor
 
         monitor = DefaultModelMonitor(role=job.role, instance_count=1, instance_type=job.instance_type,

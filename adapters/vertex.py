@@ -14,9 +14,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
-from adapters.base import Adapter, AdapterError, Artifact
+from adapters.base import Adapter, AdapterError, Artifact, validated
 from hub.evidence import Evidence, Metric
 
 ALGORITHM = {"jensen_shannon_divergence": "vertex.js_divergence_base2_capped", "l_infinity": "vertex.linf"}
@@ -122,11 +122,7 @@ class VertexMonitorAdapter(Adapter):
 
     def launch(self, config: Mapping[str, Any], **kwargs: Any) -> dict[str, Any]:
         """Create a v2 ModelMonitor whose tabular objective is a DataDriftSpec over the given features."""
-        try:
-            spec = DriftSpec.model_validate(dict(config))
-        except ValidationError as exc:
-            lines = [f"  {'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()]
-            raise AdapterError("vertex-monitor launch config has problems:\n" + "\n".join(lines)) from None
+        spec = validated(config, DriftSpec, "vertex-monitor launch config")
         from vertexai.resources.preview import ml_monitoring
 
         model, _, version = spec.model.partition("@")
