@@ -65,6 +65,12 @@ def test_bake_has_exactly_the_expected_files_all_rendered(baked, combo) -> None:
     parse_plan((project / "governance.yaml").read_text(), "governance.yaml")  # the plan attaches as it is
     record = json.loads((project / ".govhub-template.json").read_text())
     assert record["template_version"] == "1.0.0" and record["context"]["ci"] == ci
+    (ci_file,) = CI[ci]
+    workflow = yaml.safe_load((project / ci_file).read_text())  # the CI definition parses
+    text = json.dumps(workflow)
+    assert f"{pkg}.evaluate" in text and "govhub submit --team fraud" in text
+    assert ("refs/heads/main" in text) if ci == "github-actions" else ("CI_DEFAULT_BRANCH" in text)
+    assert ("configure-aws-credentials" in text) == (ci == "github-actions" and cloud == "aws")
 
 
 def _run(project: Path, *argv: str) -> subprocess.CompletedProcess:
