@@ -160,6 +160,11 @@ class ExplainabilityGate(Gate):
             return [Finding(self.METRIC, "", None, "present", f"no global feature attributions ({self.METRIC}); "
                             "a required gate fails closed when its evidence is missing")]
         findings = ThresholdGate._check_all(evidence, policy, ctx)
+        # an attribution the tool could not compute is missing evidence, never a quiet omission
+        findings += [Finding(self.METRIC, m.feature or m.describe_group(), None, "computed",
+                             f"{self.METRIC} for {m.feature or m.describe_group()} could not be computed "
+                             f"({m.error}); missing evidence is never a pass")
+                     for m in evidence.find(self.METRIC) if m.value is None]
         if policy.top_k and policy.min_top_k_overlap is not None and baseline:
             k = policy.top_k
             top = lambda scores: {f for f, _ in sorted(scores.items(), key=lambda kv: -abs(kv[1]))[:k]}  # noqa: E731

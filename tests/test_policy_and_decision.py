@@ -202,3 +202,16 @@ def test_explainability_checks_presence_and_top_k_stability() -> None:
                                         "(at least 60% required for risk tier high)")
     missing = judge(evidence(), pack, today=TODAY).failures()[0]
     assert "no global feature attributions" in missing.findings[0].message
+
+
+def test_an_uncomputable_attribution_fails_the_explainability_gate() -> None:
+    pack = pack_for_tier("high").model_copy(update={"gates": {
+        **pack_for_tier("high").gates, "explainability": GatePolicy(required=False)}})
+    fine = Evidence(metrics=(*evidence().metrics, *_attributions({"income": 0.5, "debt": 0.4})))
+    assert judge(fine, pack, today=TODAY).outcome == "pass"
+    broken = Metric(name="explain.mean_abs_attribution", value=None, error="kernel SHAP timed out", feature="age",
+                    provenance=PROV)
+    (gate,) = judge(Evidence(metrics=(*fine.metrics, broken)), pack, today=TODAY).failures()
+    assert gate.id == "gate.explainability"
+    assert gate.findings[0].message == ("explain.mean_abs_attribution for age could not be computed (kernel SHAP "
+                                        "timed out); missing evidence is never a pass")
