@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import io
 import json
 import os
@@ -123,8 +124,18 @@ def _setup(demo: Demo, moto: Any) -> None:
                        "PLATFORM_CONFIG": str(CONFIG)})
     for var in ("AWS_PROFILE", "AWS_SESSION_TOKEN"):
         os.environ.pop(var, None)
-    _session("111111111111").client("organizations").create_organization(FeatureSet="ALL")
+    _session(_estate()[0].hubs.aws.management_account_id).client("organizations").create_organization(FeatureSet="ALL")
     demo.say(f"      moto_server on {moto.endpoint}; organization created in the management account")
+
+
+@functools.cache
+def _estate() -> tuple[Any, Any]:
+    """The example platform config and the hub coordinates named from it (as the hub stack names them)."""
+    from hub.aws import AwsHubCoordinates
+    from infra.config import load_config
+
+    config = load_config(CONFIG)
+    return config, AwsHubCoordinates.from_config(config)
 
 
 def _session(account: str, role: str = "OrganizationAccountAccessRole", name: str = "govhub-demo") -> Any:
@@ -139,11 +150,10 @@ def _session(account: str, role: str = "OrganizationAccountAccessRole", name: st
 def _deploy(demo: Demo, moto: Any) -> None:
     from concurrent.futures import ThreadPoolExecutor
 
-    from infra.config import load_config
     from infra.emulator import EmulatorProfile, Terraform, applicable_addresses, find_mirror, write_cli_config
     from main import build_estate, synthesize
 
-    config = load_config(CONFIG)
+    config = _estate()[0]
     estate = demo.out / "estate"
     estate.mkdir(parents=True, exist_ok=True)
     profile = EmulatorProfile(endpoint=moto.endpoint, state_dir=estate / "state")
@@ -176,7 +186,7 @@ def _deploy(demo: Demo, moto: Any) -> None:
     demo.say("      not applied here, planned only (moto lacks them): model package group policies, SageMaker "
              "domains, budgets, S3 bucket notifications — see infra/emulator.py")
     demo.say("      Azure and GCP: the example estate has no teams on them, and their stacks are not built yet")
-    sm = _session("222222222222").client("sagemaker")
+    sm = _session(_estate()[1].account).client("sagemaker")
     groups = sorted(g["ModelPackageGroupName"] for g in sm.list_model_package_groups()["ModelPackageGroupSummaryList"])
     demo.say(f"      model package groups in the hub account: {', '.join(groups)}")
     demo.result["deployed"] = dict(applied)
@@ -238,14 +248,14 @@ def _clarify_path(demo: Demo) -> None:
 
     from adapters.registry import get
 
-    session = _session("333333333333")
+    session = _session(_estate()[0].team(TEAM).account)
     s3 = session.client("s3")
     bucket = "fraud-clarify-demo"
     s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
     predictions = pd.read_csv(demo.out / "models" / "biased" / "predictions.csv")
     s3.put_object(Bucket=bucket, Key="eval/predictions.csv", Body=predictions.to_csv(index=False).encode())
     launched = get("sagemaker-clarify").launch(
-        {"role": "arn:aws:iam::333333333333:role/govhub/fraud-sagemaker-execution", "job_name": "clarify-credit-biased",
+        {"role": f"arn:aws:iam::{_estate()[0].team(TEAM).account}:role/govhub/{TEAM}-sagemaker-execution", "job_name": "clarify-credit-biased",
          "data": {"s3_input": f"s3://{bucket}/eval/predictions.csv", "s3_output": f"s3://{bucket}/clarify/biased",
                   "label": "approved", "headers": ["sex", "approved", "score"]},
          "bias": {"label_values": [1], "facet": "sex", "facet_values": ["female"]},
@@ -282,7 +292,7 @@ def _register(demo: Demo) -> None:
     from hub.policy import PACKS_DIR
 
     demo.cli("policy", "publish", *(str(p) for p in sorted(PACKS_DIR.glob("*.yaml"))), "--as", "platform-ci")
-    spoke = _session("333333333333", name="fraud-ci").get_credentials().get_frozen_credentials()
+    spoke = _session(_estate()[0].team(TEAM).account, name="fraud-ci").get_credentials().get_frozen_credentials()
     hub_env = {k: os.environ[k] for k in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")}
     os.environ.update(AWS_ACCESS_KEY_ID=spoke.access_key, AWS_SECRET_ACCESS_KEY=spoke.secret_key,
                       AWS_SESSION_TOKEN=spoke.token)  # the team's CI credentials, in the spoke account
@@ -298,13 +308,14 @@ def _register(demo: Demo) -> None:
     finally:
         os.environ.pop("AWS_SESSION_TOKEN", None)
         os.environ.update(hub_env)
-    queue = _session("222222222222").client("sqs")
-    url = queue.get_queue_url(QueueName="govhub-tickets")["QueueUrl"]
+    coords = _estate()[1]
+    queue = _session(coords.account).client("sqs")
+    url = queue.get_queue_url(QueueName=coords.ticket_queue)["QueueUrl"]
     messages = queue.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1).get("Messages", [])
     tickets = [json.loads(m["Body"]) for m in messages]
     for ticket in tickets:
         detail = ticket["detail"]
-        demo.say(f"      ticket queue govhub-tickets: {detail['ticket']['title']}")
+        demo.say(f"      ticket queue {coords.ticket_queue}: {detail['ticket']['title']}")
     demo.result["refs"] = refs
     demo.result["tickets"] = tickets
 
@@ -356,8 +367,9 @@ def _summary(demo: Demo) -> None:
     for fmt in ("html", "json"):
         demo.cli("audit", "export", "--model", ref, "--format", fmt, "--out", str(reports / f"audit-export.{fmt}"),
                  "--as", "auditor")
-    s3 = _session("222222222222").client("s3")
-    bucket = "govhub-artifacts-222222222222-eu-west-1"
+    coords = _estate()[1]
+    s3 = _session(coords.account).client("s3")
+    bucket = coords.artifact_bucket
     for variant, vref in demo.result["refs"].items():
         g, v = vref.split("/")
         for ext in ("md", "html"):

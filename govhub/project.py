@@ -25,7 +25,6 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE = ROOT / "templates" / "ml-project"
-PIPELINES = ROOT / "templates" / "pipelines"  # see hub.pipelines, which the hub stack publishes
 RECORD = ".govhub-template.json"
 CLOUDS = ("aws", "azure", "gcp")
 TIERS = ("high", "limited", "minimal")  # prohibited use cases get no project
@@ -102,14 +101,16 @@ def context_for(config: Any, team_name: str, use_case: str | None, *, cloud: str
     }
     hub = config.hubs.for_cloud(team.cloud)
     if team.cloud == "aws" and hub is not None:
-        account, region = hub.governance_account_id, hub.region
-        ctx |= {"hub_account": account, "hub_region": region,
-                "hub_registry": f"arn:aws:sagemaker:{region}:{account}:model-package-group/"
+        from hub.aws import AwsHubCoordinates
+
+        aws = AwsHubCoordinates.from_config(config)
+        ctx |= {"hub_account": aws.account, "hub_region": aws.region,
+                "hub_registry": f"arn:aws:sagemaker:{aws.region}:{aws.account}:model-package-group/"
                                 f"{names.model_package_group_name(team.name, case.name if case else None)}",
-                "hub_event_bus": f"arn:aws:events:{region}:{account}:event-bus/{names.EVENT_BUS}",
-                "hub_artifact_store": f"s3://{names.artifact_bucket_name(account, region)}/teams/{team.name}/",
-                "hub_audit_store": f"s3://{names.audit_bucket_name(account, region)}/{names.AUDIT_LOG_PREFIX}",
-                "hub_submit_role": names.role_arn(account, names.team_submitter_role(team.name))}
+                "hub_event_bus": f"arn:aws:events:{aws.region}:{aws.account}:event-bus/{aws.event_bus}",
+                "hub_artifact_store": f"s3://{aws.artifact_bucket}/teams/{team.name}/",
+                "hub_audit_store": f"s3://{aws.audit_bucket}/{names.AUDIT_LOG_PREFIX}",
+                "hub_submit_role": aws.role_arn(names.team_submitter_role(team.name))}
     elif team.cloud == "azure" and hub is not None:
         ctx |= {"hub_account": hub.subscription_id, "hub_region": hub.location,
                 "hub_registry": f"azureml://registries/{config.organization}-govhub",
@@ -167,6 +168,8 @@ def finish_project(project: Path, ctx: Mapping[str, Any]) -> None:
 def render_pipeline(cloud: str, ctx: Mapping[str, Any]) -> str:
     """The hub's pipeline template for a cloud, filled with the project's context."""
     import jinja2
+
+    from hub.pipelines import PIPELINES  # the templates the hub stack publishes
 
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(PIPELINES), undefined=jinja2.StrictUndefined,
                              keep_trailing_newline=True)

@@ -17,7 +17,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from hub.catalog import spec
-from hub.policy import Threshold
+from hub.policy import Threshold, problem_lines
 
 SCHEDULE = re.compile(r"^(hourly|daily|weekly|cron\([^)]+\)|rate\(\d+ (minute|minutes|hour|hours|day|days)\))$")
 
@@ -85,8 +85,7 @@ def parse_plan(text: str, source: str) -> MonitoringPlan:
     try:
         return MonitoringPlan.model_validate(data)
     except ValidationError as exc:
-        lines = [f"  {'.'.join(str(p) for p in e['loc']) or '(top level)'}: {e['msg'].removeprefix('Value error, ')}"
-                 for e in exc.errors()]
+        lines = problem_lines(exc)
         raise PlanError(f"monitoring plan {source} has {len(lines)} problem(s):\n" + "\n".join(lines)) from None
 
 

@@ -116,23 +116,32 @@ class PolicyPack(BaseModel):
         return {"name": self.name, "version": self.version, "digest": self.digest}
 
 
+def problem_lines(exc: ValidationError) -> list[str]:
+    """One indented ``field: message`` line per validation problem (shared by packs and plans)."""
+    return [f"  {'.'.join(str(p) for p in e['loc']) or '(top level)'}: {e['msg'].removeprefix('Value error, ')}"
+            for e in exc.errors()]
+
+
 def load_pack(path: str | Path) -> PolicyPack:
     path = Path(path)
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise PolicyError(f"{path}: policy pack file not found") from None
+    return parse_pack(text, str(path))
+
+
+def parse_pack(text: str | bytes, source: str) -> PolicyPack:
+    """A pack from its YAML text; ``source`` names it in the errors (a file path or a store URI)."""
+    try:
+        data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        raise PolicyError(f"{path}: not valid YAML ({exc})") from None
+        raise PolicyError(f"{source}: not valid YAML ({exc})") from None
     try:
         return PolicyPack.model_validate(data)
     except ValidationError as exc:
-        lines = []
-        for err in exc.errors():
-            where = ".".join(str(p) for p in err["loc"]) or "(top level)"
-            message = err["msg"].removeprefix("Value error, ")
-            lines.append(f"  {where}: {message}")
-        raise PolicyError(f"policy pack {path} has {len(lines)} problem(s):\n" + "\n".join(lines)) from None
+        lines = problem_lines(exc)
+        raise PolicyError(f"policy pack {source} has {len(lines)} problem(s):\n" + "\n".join(lines)) from None
 
 
 def available_packs(directory: Path = PACKS_DIR) -> dict[str, Path]:

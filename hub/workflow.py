@@ -26,7 +26,7 @@ from hub.aws import Actor
 from hub.decision import Decision, decide
 from hub.evidence import Evidence
 from hub.gates import GateContext
-from hub.policy import PolicyError, PolicyPack, load_pack
+from hub.policy import PolicyError, PolicyPack, load_pack, parse_pack
 from hub.registry import APPROVED, REJECTED, ModelVersion, RegistryBackend, RegistryError, parse_ref
 from hub.store import Conflict, Missing, ObjectStore
 from infra.aws import names
@@ -94,7 +94,8 @@ def publish_policy(svc: Services, path: str | Path) -> tuple[PolicyPack, bool]:
     try:
         svc.artifacts.put(policy_key(pack.name, pack.version), data, if_absent=True, content_type="application/yaml")
     except Conflict:
-        existing = _pack_from_bytes(svc.artifacts.get(policy_key(pack.name, pack.version)), pack.name, pack.version)
+        key = policy_key(pack.name, pack.version)
+        existing = parse_pack(svc.artifacts.get(key), svc.artifacts.uri_of(key))
         if existing.digest == pack.digest:
             return pack, False
         raise WorkflowError(f"{pack.name} {pack.version} is already published with other content (digest "
@@ -106,15 +107,6 @@ def publish_policy(svc: Services, path: str | Path) -> tuple[PolicyPack, bool]:
                      {"digest": pack.digest, "risk_tier": pack.risk_tier,
                       "uri": svc.artifacts.uri_of(policy_key(pack.name, pack.version))})
     return pack, True
-
-
-def _pack_from_bytes(data: bytes, name: str, version: str) -> PolicyPack:
-    import tempfile
-
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / f"{name}-{version}.yaml"
-        path.write_bytes(data)
-        return load_pack(path)
 
 
 def _semver(version: str) -> tuple[int, ...]:
@@ -146,7 +138,7 @@ def resolve_policy(svc: Services, name: str, version: str | None = None) -> Poli
         except PolicyError:
             pass  # a damaged cache is fetched again
     data = svc.artifacts.get(policy_key(name, version))
-    pack = _pack_from_bytes(data, name, version)
+    pack = parse_pack(data, svc.artifacts.uri_of(policy_key(name, version)))
     if pack.digest != recorded:
         raise WorkflowError(f"policy pack {name} {version} in the hub does not match its recorded digest "
                             f"({pack.digest[:12]}… vs {recorded[:12]}…); do not use it, and tell the platform team")
@@ -448,7 +440,7 @@ def promote(svc: Services, ref: str, stage: str, today: date | None = None) -> M
         card = json.loads(_artifact(svc, updated, "card"))
         evidence = Evidence.from_json(_artifact(svc, updated, "evidence").decode())
         _publish_card(svc, updated.metadata.get(META + "team", ""), updated, card, decision, evidence,
-                      approvals_of(svc.audit.for_subject(mv.ref)))
+                      approvals_of(entries))  # the promotion entry adds no approval
     return updated
 
 
