@@ -19,6 +19,8 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 export JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION := 1
 export CHECKPOINT_DISABLE := 1
+# Lint caches stay in the ignored cache (the project template's own pyproject.toml would get one otherwise).
+export RUFF_CACHE_DIR := $(CACHE)/ruff
 # cookiecutter keeps its replay files and template clones inside the repo's ignored cache.
 export COOKIECUTTER_CONFIG := $(CACHE)/cookiecutter/config.yaml
 # Terraform: keep a configured CLI file; otherwise use an empty one in the cache (no warning banner).
@@ -26,7 +28,7 @@ ifeq ($(wildcard $(TF_CLI_CONFIG_FILE)),)
 export TF_CLI_CONFIG_FILE := $(CACHE)/terraform.rc
 endif
 
-.PHONY: demo test bootstrap test-tools chromium synth bench clean help
+.PHONY: demo test lint bootstrap test-tools chromium synth bench clean help
 
 help:
 	@echo "make demo   set up, then synthesize the example estate and show what was produced"
@@ -44,11 +46,14 @@ chromium:
 	    echo "==> chromium (apt-get)"; apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
 	  else echo "==> chromium missing: install it (Debian/Ubuntu: apt-get install chromium) for the report tests"; fi; }
 
-$(PY_STAMP): pyproject.toml requirements.lock
+# The runtime (govhub, editable, with every cloud's extra and the test tools) and the estate's own
+# dependencies (infra/requirements.txt: the CDK engines and provider bindings), all pinned by the lock.
+$(PY_STAMP): pyproject.toml requirements.lock infra/requirements.txt
 	@echo "==> Python environment ($(VENV))"
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] in ((3, 11), (3, 12)), "Python 3.11 or 3.12 is required, found " + sys.version.split()[0]'
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	@$(PY) -m pip install --quiet --disable-pip-version-check -c requirements.lock -e '.[test,cdktn]'
+	@$(PY) -m pip install --quiet --disable-pip-version-check -c requirements.lock -e '.[aws,azure,gcp,mlflow,test]' \
+	  -r infra/requirements.txt
 	@touch $@
 
 $(CHECKOV_STAMP):
@@ -82,14 +87,21 @@ bench: bootstrap $(BENCH_STAMP)
 	@$(PY) bench/synth.py
 	@$(PY) bench/evaluate.py --rows 1000000 10000000
 
-test: bootstrap test-tools
+# ruff (lint and format) and mypy over the whole tree, configured in pyproject.toml.
+lint: bootstrap
+	@echo "==> ruff check, ruff format --check, mypy"
+	@$(PY) -m ruff check --quiet .
+	@$(PY) -m ruff format --check --quiet .
+	@$(PY) -m mypy --no-error-summary
+
+test: bootstrap test-tools lint
 	@$(PY) -m pytest
 
 synth: bootstrap
 	@PLATFORM_CONFIG=$${PLATFORM_CONFIG:-examples/platform.yaml} npx --no-install cdktf synth
 
 demo: bootstrap
-	@$(PY) -m govhub.demo
+	@$(PY) -m tools.demo
 
 clean:
 	rm -rf cdktf.out .pytest_cache

@@ -12,31 +12,37 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from infra.config import ConfigError, PlatformConfig, load_config
-from infra.emulator import EmulatorProfile, EmulatorUnavailable
+from govhub.config import ConfigError, PlatformConfig, load_config
+from tools.emulator import EmulatorProfile, EmulatorUnavailable
 
 DEFAULT_CONFIG = "platform.yaml"
-ERR_UNBUILT_CLOUD = ("teams {teams} are on {clouds}, whose hub and spoke stacks are not built yet; this app "
-                     "provisions AWS. Keep those teams in a separate config until their stacks land.")
+ERR_UNBUILT_CLOUD = (
+    "teams {teams} are on {clouds}, whose hub and spoke stacks are not built yet; this app "
+    "provisions AWS. Keep those teams in a separate config until their stacks land."
+)
 
 
 class EstateError(Exception):
     """The estate cannot be built or synthesized; the message says what to do."""
 
 
-def build_estate(config: PlatformConfig, outdir: str | Path | None = None,
-                 profile: EmulatorProfile | None = None) -> tuple[Any, dict[str, Any]]:
+def build_estate(
+    config: PlatformConfig, outdir: str | Path | None = None, profile: EmulatorProfile | None = None
+) -> tuple[Any, dict[str, Any]]:
     """Build (not synthesize) every stack of the estate; returns the app and the stacks by id.
 
     ``profile`` points the estate at a local AWS emulator (tests and the demo only)."""
     unbuilt = [t for t in config.teams if t.cloud != "aws"]
     if unbuilt:
-        raise EstateError(ERR_UNBUILT_CLOUD.format(teams=", ".join(t.name for t in unbuilt),
-                                                   clouds=", ".join(sorted({t.cloud for t in unbuilt}))))
-    from hub.stack_aws import AwsHubStack
+        raise EstateError(
+            ERR_UNBUILT_CLOUD.format(
+                teams=", ".join(t.name for t in unbuilt), clouds=", ".join(sorted({t.cloud for t in unbuilt}))
+            )
+        )
+    from hub.stacks.aws import AwsHubStack
     from infra import engine
-    from infra.emulator import apply_profile
-    from spoke.stack_aws import AwsSpokeStack
+    from spoke.stacks.aws import AwsSpokeStack
+    from tools.emulator import apply_profile
 
     app = engine.App(outdir=str(outdir)) if outdir else engine.App()
     stacks: dict[str, Any] = {}
@@ -64,9 +70,12 @@ def synthesize(app: Any) -> None:
         if "Encountered Annotations" not in text:
             raise
         found = [line for line in text.splitlines() if line.startswith("[")]
-        raise EstateError("synthesis refused by the guardrails:\n" + "\n".join(f"  {line}" for line in found) +
-                          "\nFix the resources named above, or acknowledge an exception with a written reason: "
-                          "infra.aspects.acknowledge(resource, RULE, reason).") from None
+        raise EstateError(
+            "synthesis refused by the guardrails:\n"
+            + "\n".join(f"  {line}" for line in found)
+            + "\nFix the resources named above, or acknowledge an exception with a written reason: "
+            "infra.aspects.acknowledge(resource, RULE, reason)."
+        ) from None
 
 
 def main() -> int:

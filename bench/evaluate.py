@@ -20,7 +20,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-
 from measure import peak_rss_of
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -37,9 +36,11 @@ cur = pd.read_parquet(f"{d}/current.parquet")
 t0 = time.perf_counter()
 """
 
-OURS = LOAD + r"""
+OURS = (
+    LOAD
+    + r"""
 sys.path.insert(0, sys.argv[2])
-from spoke import metrics as m
+from govhub.evaluator import metrics as m
 y = preds["label"].to_numpy(); score = preds["score"].to_numpy(); pred = (score >= 0.5).astype(np.int64)
 groups = preds["group"]
 m.performance(y, pred, score)
@@ -48,13 +49,16 @@ for i in range(len(counts.values)):
     m.clarify_metrics(*counts.facet(i))
 m.selection_rates(counts); m.equalized_odds_difference(counts)
 t_bias = time.perf_counter()
-from spoke.evaluator import feature_drift
+from govhub.evaluator.local import feature_drift
 feature_drift(base, cur, list(base.columns))
 t1 = time.perf_counter()
 print(json.dumps({"seconds": t1 - t0, "bias_seconds": t_bias - t0}))
 """
+)
 
-FAIRLEARN_EVIDENTLY = LOAD + r"""
+FAIRLEARN_EVIDENTLY = (
+    LOAD
+    + r"""
 from fairlearn.metrics import MetricFrame, selection_rate, true_positive_rate, false_positive_rate, equalized_odds_difference
 from sklearn.metrics import accuracy_score, precision_score, recall_score, f1_score, roc_auc_score, log_loss
 from evidently import Report
@@ -68,8 +72,11 @@ roc_auc_score(y, score); log_loss(y, score)
 Report([DataDriftPreset()]).run(current_data=cur, reference_data=base)
 print(json.dumps({"seconds": time.perf_counter() - t0}))
 """
+)
 
-SMCLARIFY = LOAD + r"""
+SMCLARIFY = (
+    LOAD
+    + r"""
 from smclarify.bias.metrics import pretraining, posttraining
 feature = preds["group"].astype(object); label = preds["label"] == 1; pred = preds["score"] >= 0.5
 for value in sorted(feature.unique()):
@@ -80,6 +87,7 @@ for value in sorted(feature.unique()):
     posttraining.AD(feature, facet, label, pred)
 print(json.dumps({"seconds": time.perf_counter() - t0}))
 """
+)
 
 
 def generate(rows: int, folder: Path, seed: int = 20261128) -> None:
@@ -98,24 +106,36 @@ def generate(rows: int, folder: Path, seed: int = 20261128) -> None:
 
 def measure(python: Path | str, code: str, folder: Path, memory_limit_gib: float | None = None) -> dict:
     """One runner's result; a runner that fails (e.g. out of memory under the cap) is reported, not hidden."""
-    result, wall, rss = peak_rss_of([str(python), "-c", code, str(folder), str(ROOT)], env=None,
-                                    memory_limit_gib=memory_limit_gib)
+    result, wall, rss = peak_rss_of(
+        [str(python), "-c", code, str(folder), str(ROOT)], env=None, memory_limit_gib=memory_limit_gib
+    )
     if result.returncode != 0:
         last = (result.stderr.strip().splitlines() or ["no output"])[-1]
-        return {"failed": last[:160], "seconds": float("nan"), "bias_seconds": float("nan"), "rss_mib": rss,
-                "wall": wall}
+        return {
+            "failed": last[:160],
+            "seconds": float("nan"),
+            "bias_seconds": float("nan"),
+            "rss_mib": rss,
+            "wall": wall,
+        }
     return {**json.loads(result.stdout.strip().splitlines()[-1]), "rss_mib": rss}
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", type=int, nargs="+", default=[1_000_000])
-    parser.add_argument("--memory-limit-gib", type=float, default=20.0,
-                        help="address-space cap per runner, so a runner that needs more fails instead of the machine")
+    parser.add_argument(
+        "--memory-limit-gib",
+        type=float,
+        default=20.0,
+        help="address-space cap per runner, so a runner that needs more fails instead of the machine",
+    )
     args = parser.parse_args()
     if not BENCH_PY.exists():
-        raise SystemExit(f"{BENCH_PY} is missing: python3 -m venv .cache/tools/bench && .cache/tools/bench/bin/pip "
-                         "install evidently==0.7.23 fairlearn==0.15.0 smclarify==0.5 pyarrow")
+        raise SystemExit(
+            f"{BENCH_PY} is missing: python3 -m venv .cache/tools/bench && .cache/tools/bench/bin/pip "
+            "install evidently==0.7.23 fairlearn==0.15.0 smclarify==0.5 pyarrow"
+        )
     print("| rows | runner | scope | seconds | peak RSS MiB | ours faster by |")
     print("|---:|---|---|---:|---:|---:|")
     for rows in args.rows:
@@ -133,17 +153,27 @@ def main() -> int:
         rows_fmt = f"{rows:,}"
         for name, r in (("govhub local", ours), ("fairlearn + Evidently", fe), ("smclarify", sc)):
             if "failed" in r:
-                print(f"| {rows_fmt} | {name} | did not complete under a {cap:g} GiB cap after {r['wall']:.0f} s: "
-                      f"{r['failed']} | – | {r['rss_mib']:.0f} | – |")
-        print(f"| {rows_fmt} | govhub local | performance + fairness + drift (25 features) | {ours['seconds']:.2f} | "
-              f"{ours['rss_mib']:.0f} | – |")
+                print(
+                    f"| {rows_fmt} | {name} | did not complete under a {cap:g} GiB cap after {r['wall']:.0f} s: "
+                    f"{r['failed']} | – | {r['rss_mib']:.0f} | – |"
+                )
+        print(
+            f"| {rows_fmt} | govhub local | performance + fairness + drift (25 features) | {ours['seconds']:.2f} | "
+            f"{ours['rss_mib']:.0f} | – |"
+        )
         if "failed" not in fe:
-            print(f"| {rows_fmt} | fairlearn + Evidently | same | {fe['seconds']:.2f} | {fe['rss_mib']:.0f} | "
-                  f"{fe['seconds'] / ours['seconds']:.0f}x |")
-        print(f"| {rows_fmt} | govhub local | Clarify bias metrics (+ selection rate, EOD) | {ours['bias_seconds']:.3f} "
-              f"| – | – |")
-        print(f"| {rows_fmt} | smclarify | Clarify bias metrics (7 per facet value) | {sc['seconds']:.2f} | "
-              f"{sc['rss_mib']:.0f} | {sc['seconds'] / ours['bias_seconds']:.0f}x |")
+            print(
+                f"| {rows_fmt} | fairlearn + Evidently | same | {fe['seconds']:.2f} | {fe['rss_mib']:.0f} | "
+                f"{fe['seconds'] / ours['seconds']:.0f}x |"
+            )
+        print(
+            f"| {rows_fmt} | govhub local | Clarify bias metrics (+ selection rate, EOD) | {ours['bias_seconds']:.3f} "
+            f"| – | – |"
+        )
+        print(
+            f"| {rows_fmt} | smclarify | Clarify bias metrics (7 per facet value) | {sc['seconds']:.2f} | "
+            f"{sc['rss_mib']:.0f} | {sc['seconds'] / ours['bias_seconds']:.0f}x |"
+        )
     return 0
 
 

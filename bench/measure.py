@@ -13,17 +13,20 @@ import psutil
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def peak_rss_of(command: list[str], env: dict[str, str] | None,
-                memory_limit_gib: float | None = None) -> tuple[subprocess.CompletedProcess, float, float]:
+def peak_rss_of(
+    command: list[str], env: dict[str, str] | None, memory_limit_gib: float | None = None
+) -> tuple[subprocess.CompletedProcess, float, float]:
     """Run ``command``; return its result, wall seconds and the peak RSS (MiB) of its process tree."""
     start = time.perf_counter()
+
     def cap() -> None:  # runs in the child: fail with MemoryError instead of waking the OOM killer
         if memory_limit_gib:
             limit = int(memory_limit_gib * 2**30)
             resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 
-    proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            preexec_fn=cap)
+    proc = subprocess.Popen(
+        command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=cap
+    )
     peak = 0
     done = threading.Event()
 

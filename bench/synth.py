@@ -20,7 +20,6 @@ import tempfile
 from pathlib import Path
 
 import yaml
-
 from measure import peak_rss_of
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -31,9 +30,9 @@ import json, sys, time
 t0 = time.perf_counter()
 from infra import engine
 engine.provider("aws")
-import hub.stack_aws, spoke.stack_aws
+import hub.stacks.aws, spoke.stacks.aws
 t1 = time.perf_counter()
-from infra.config import load_config
+from govhub.config import load_config
 from main import build_estate, synthesize
 app, stacks = build_estate(load_config(sys.argv[1]), outdir=sys.argv[2])
 t2 = time.perf_counter()
@@ -45,12 +44,19 @@ print(json.dumps({"import": t1 - t0, "construct": t2 - t1, "synth": t3 - t2, "st
 
 def generated_config(spokes: int) -> dict:
     config = yaml.safe_load(EXAMPLE.read_text())
-    config["teams"] = [{
-        "name": f"team-{i:03d}", "cloud": "aws", "account": f"{500000000000 + i:012d}",
-        "owners": [f"team-{i:03d}@acme.example"], "cost_centre": f"CC-{i:04d}",
-        "risk_tiers": ["limited", "high"], "vpc_cidr": "10.40.0.0/16",
-        "use_cases": [{"name": "scoring", "risk_tier": "high"}] if i % 4 == 0 else [],
-    } for i in range(spokes)]
+    config["teams"] = [
+        {
+            "name": f"team-{i:03d}",
+            "cloud": "aws",
+            "account": f"{500000000000 + i:012d}",
+            "owners": [f"team-{i:03d}@acme.example"],
+            "cost_centre": f"CC-{i:04d}",
+            "risk_tiers": ["limited", "high"],
+            "vpc_cidr": "10.40.0.0/16",
+            "use_cases": [{"name": "scoring", "risk_tier": "high"}] if i % 4 == 0 else [],
+        }
+        for i in range(spokes)
+    ]
     return config
 
 
@@ -60,8 +66,11 @@ def run_direct(config_path: Path, outdir: Path) -> dict:
     if result.returncode != 0:
         raise SystemExit(f"synth failed:\n{result.stderr[-2000:]}")
     phases = json.loads(result.stdout.strip().splitlines()[-1])
-    resources = sum(len(items) for stack in (outdir / "stacks").iterdir()
-                    for items in json.loads((stack / "cdk.tf.json").read_text()).get("resource", {}).values())
+    resources = sum(
+        len(items)
+        for stack in (outdir / "stacks").iterdir()
+        for items in json.loads((stack / "cdk.tf.json").read_text()).get("resource", {}).values()
+    )
     return {**phases, "wall": wall, "rss_mib": rss, "resources": resources}
 
 
@@ -83,7 +92,7 @@ def main() -> int:
         tmp_path = Path(tmp)
         generated = tmp_path / "generated.yaml"
         generated.write_text(yaml.safe_dump(generated_config(args.spokes)))
-        print(f"example estate (direct, python main.py) ...", file=sys.stderr, flush=True)
+        print("example estate (direct, python main.py) ...", file=sys.stderr, flush=True)
         rows.append(("example estate", "python (in-process)", run_direct(EXAMPLE, tmp_path / "example")))
         if not args.no_cli:
             print("example estate (npx cdktf synth) ...", file=sys.stderr, flush=True)
@@ -93,9 +102,11 @@ def main() -> int:
     print("| estate | runner | stacks | resources | import s | construct s | synth s | wall s | peak RSS MiB |")
     print("|---|---|---:|---:|---:|---:|---:|---:|---:|")
     for estate, runner, r in rows:
-        cell = lambda k, fmt="{:.1f}": fmt.format(r[k]) if k in r else "–"  # noqa: E731
-        print(f"| {estate} | {runner} | {cell('stacks', '{}')} | {cell('resources', '{}')} | {cell('import')} | "
-              f"{cell('construct')} | {cell('synth')} | {cell('wall')} | {cell('rss_mib', '{:.0f}')} |")
+        cell = lambda k, fmt="{:.1f}", r=r: fmt.format(r[k]) if k in r else "–"  # noqa: E731
+        print(
+            f"| {estate} | {runner} | {cell('stacks', '{}')} | {cell('resources', '{}')} | {cell('import')} | "
+            f"{cell('construct')} | {cell('synth')} | {cell('wall')} | {cell('rss_mib', '{:.0f}')} |"
+        )
     return 0
 
 

@@ -14,7 +14,6 @@ not changed since; a file changed on both sides is reported as a conflict and le
 from __future__ import annotations
 
 import difflib
-import hashlib
 import json
 import shutil
 import tempfile
@@ -23,11 +22,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-TEMPLATE = ROOT / "templates" / "ml-project"
+from govhub import vocabulary
+from govhub.canonical import sha256_hex
+from govhub.core import keys
+from govhub.resources import templates_dir
+
+TEMPLATE = templates_dir("ml-project")
 RECORD = ".govhub-template.json"
-CLOUDS = ("aws", "azure", "gcp")
-TIERS = ("high", "limited", "minimal")  # prohibited use cases get no project
+CLOUDS = vocabulary.CLOUDS
+TIERS = vocabulary.PROJECT_TIERS  # prohibited use cases get no project
 CI_FILES = {"github-actions": ".github", "gitlab-ci": ".gitlab-ci.yml"}
 PIPELINE_FILES = {"aws": "sagemaker_pipeline.json", "azure": "azureml_pipeline.yml", "gcp": "vertex_pipeline.py"}
 DEPENDENCY_MANAGERS = ("pip", "uv")
@@ -38,7 +41,7 @@ class ProjectError(ValueError):
 
 
 def template_version(template: Path = TEMPLATE) -> str:
-    from hub.pipelines import template_version as version
+    from govhub.pipelines import template_version as version
 
     return version(template)
 
@@ -51,79 +54,109 @@ def validate_context(ctx: Mapping[str, Any]) -> None:
         problems.append(f"project_slug {slug!r} must start with a letter and hold letters, digits and '-' only")
     if not str(ctx.get("package_name", "")).isidentifier():
         problems.append(f"package_name {ctx.get('package_name')!r} is not a Python identifier")
-    for key, allowed in (("cloud", CLOUDS), ("risk_tier", TIERS), ("ci", tuple(CI_FILES)),
-                         ("dependency_manager", DEPENDENCY_MANAGERS)):
+    for key, allowed in (
+        ("cloud", CLOUDS),
+        ("risk_tier", TIERS),
+        ("ci", tuple(CI_FILES)),
+        ("dependency_manager", DEPENDENCY_MANAGERS),
+    ):
         if ctx.get(key) not in allowed:
             problems.append(f"{key} {ctx.get(key)!r} is not one of {', '.join(allowed)}")
     if ctx.get("risk_tier") in TIERS and ctx.get("policy_pack") != f"govhub-{ctx.get('risk_tier')}":
-        problems.append(f"policy_pack {ctx.get('policy_pack')!r} does not belong to risk tier {ctx.get('risk_tier')} "
-                        f"(expected govhub-{ctx.get('risk_tier')})")
+        problems.append(
+            f"policy_pack {ctx.get('policy_pack')!r} does not belong to risk tier {ctx.get('risk_tier')} "
+            f"(expected govhub-{ctx.get('risk_tier')})"
+        )
     if problems:
         raise ProjectError("invalid project settings:\n  - " + "\n  - ".join(problems))
 
 
-def context_for(config: Any, team_name: str, use_case: str | None, *, cloud: str | None = None,
-                tier: str | None = None, ci: str = "github-actions", dependency_manager: str = "pip",
-                project_name: str | None = None) -> dict[str, Any]:
+def context_for(
+    config: Any,
+    team_name: str,
+    use_case: str | None,
+    *,
+    cloud: str | None = None,
+    tier: str | None = None,
+    ci: str = "github-actions",
+    dependency_manager: str = "pip",
+    project_name: str | None = None,
+) -> dict[str, Any]:
     """The cookiecutter context for a team's use case, checked against platform.yaml."""
-    from hub.policy import pack_for_tier
-    from infra.aws import names
-    from infra.config import highest_tier
+    from govhub.core.policy import pack_for_tier
 
     try:
-        team = config.team(team_name)
+        team, case, expected = config.use_case(team_name, use_case)
     except KeyError as exc:
         raise ProjectError(str(exc.args[0])) from None
-    case = next((u for u in team.use_cases if u.name == use_case), None) if use_case else None
-    if use_case and case is None:
-        raise ProjectError(f"team {team.name} has no use case {use_case!r}; its use cases: "
-                           f"{', '.join(u.name for u in team.use_cases) or 'none'} (add it to platform.yaml first)")
     if cloud and cloud != team.cloud:
-        raise ProjectError(f"team {team.name} is on {team.cloud}, not {cloud}; omit --cloud or use --cloud {team.cloud}")
-    expected = case.risk_tier if case else highest_tier(team.risk_tiers)
+        raise ProjectError(
+            f"team {team.name} is on {team.cloud}, not {cloud}; omit --cloud or use --cloud {team.cloud}"
+        )
     tier = tier or expected
     if tier not in team.risk_tiers:
-        raise ProjectError(f"team {team.name} may not build risk tier {tier} models; its tiers: "
-                           f"{', '.join(team.risk_tiers)}")
+        raise ProjectError(
+            f"team {team.name} may not build risk tier {tier} models; its tiers: {', '.join(team.risk_tiers)}"
+        )
     if case and tier != case.risk_tier:
-        raise ProjectError(f"use case {case.name} is risk tier {case.risk_tier} in platform.yaml; a {tier} project "
-                           "would be judged by the wrong pack (omit --tier)")
+        raise ProjectError(
+            f"use case {case.name} is risk tier {case.risk_tier} in platform.yaml; a {tier} project "
+            "would be judged by the wrong pack (omit --tier)"
+        )
     if tier not in TIERS:
         raise ProjectError(f"risk tier {tier} gets no project: prohibited use cases may not be built")
     pack = pack_for_tier(tier)
     use_case_name = case.name if case else team.name
     ctx: dict[str, Any] = {
         "project_name": project_name or use_case_name.replace("-", " ").capitalize(),
-        "team": team.name, "use_case": use_case_name, "cloud": team.cloud, "risk_tier": tier, "ci": ci,
-        "dependency_manager": dependency_manager, "owner": team.owner,
+        "team": team.name,
+        "use_case": use_case_name,
+        "cloud": team.cloud,
+        "risk_tier": tier,
+        "ci": ci,
+        "dependency_manager": dependency_manager,
+        "owner": team.owner,
         "intended_use": (case.description if case and case.description else f"{use_case_name} for team {team.name}"),
-        "policy_pack": pack.name, "policy_version": pack.version, "template_version": template_version(),
+        "policy_pack": pack.name,
+        "policy_version": pack.version,
+        "template_version": template_version(),
     }
     hub = config.hubs.for_cloud(team.cloud)
     if team.cloud == "aws" and hub is not None:
-        from hub.aws import AwsHubCoordinates
+        from govhub.backends.aws import names
+        from govhub.backends.aws.hub import AwsHubCoordinates
 
         aws = AwsHubCoordinates.from_config(config)
-        ctx |= {"hub_account": aws.account, "hub_region": aws.region,
-                "hub_registry": f"arn:aws:sagemaker:{aws.region}:{aws.account}:model-package-group/"
-                                f"{names.model_package_group_name(team.name, case.name if case else None)}",
-                "hub_event_bus": f"arn:aws:events:{aws.region}:{aws.account}:event-bus/{aws.event_bus}",
-                "hub_artifact_store": f"s3://{aws.artifact_bucket}/teams/{team.name}/",
-                "hub_audit_store": f"s3://{aws.audit_bucket}/{names.AUDIT_LOG_PREFIX}",
-                "hub_submit_role": aws.role_arn(names.team_submitter_role(team.name))}
+        ctx |= {
+            "hub_account": aws.account,
+            "hub_region": aws.region,
+            "hub_registry": f"arn:aws:sagemaker:{aws.region}:{aws.account}:model-package-group/"
+            f"{names.model_package_group_name(team.name, case.name if case else None)}",
+            "hub_event_bus": f"arn:aws:events:{aws.region}:{aws.account}:event-bus/{aws.event_bus}",
+            "hub_artifact_store": f"s3://{aws.artifact_bucket}/{keys.team_prefix(team.name)}",
+            "hub_audit_store": f"s3://{aws.audit_bucket}/{names.AUDIT_LOG_PREFIX}",
+            "hub_submit_role": aws.role_arn(names.team_submitter_role(team.name)),
+        }
     elif team.cloud == "azure" and hub is not None:
-        ctx |= {"hub_account": hub.subscription_id, "hub_region": hub.location,
-                "hub_registry": f"azureml://registries/{config.organization}-govhub",
-                "hub_event_bus": f"{config.organization}-govhub-events", "hub_artifact_store":
-                f"azureml://registries/{config.organization}-govhub/teams/{team.name}",
-                "hub_audit_store": f"{config.organization}govhubaudit", "hub_submit_role": f"govhub-submit-{team.name}"}
+        ctx |= {
+            "hub_account": hub.subscription_id,
+            "hub_region": hub.location,
+            "hub_registry": f"azureml://registries/{config.organization}-govhub",
+            "hub_event_bus": f"{config.organization}-govhub-events",
+            "hub_artifact_store": f"azureml://registries/{config.organization}-govhub/{keys.team_prefix(team.name).rstrip('/')}",
+            "hub_audit_store": f"{config.organization}govhubaudit",
+            "hub_submit_role": vocabulary.team_submitter(team.name),
+        }
     elif team.cloud == "gcp" and hub is not None:
-        ctx |= {"hub_account": hub.project_id, "hub_region": hub.region,
-                "hub_registry": f"projects/{hub.project_id}/locations/{hub.region}/models",
-                "hub_event_bus": f"projects/{hub.project_id}/topics/govhub-governance",
-                "hub_artifact_store": f"gs://{hub.project_id}-govhub-artifacts/teams/{team.name}/",
-                "hub_audit_store": f"gs://{hub.project_id}-govhub-audit/",
-                "hub_submit_role": f"govhub-submit-{team.name}@{hub.project_id}.iam.gserviceaccount.com"}
+        ctx |= {
+            "hub_account": hub.project_id,
+            "hub_region": hub.region,
+            "hub_registry": f"projects/{hub.project_id}/locations/{hub.region}/models",
+            "hub_event_bus": f"projects/{hub.project_id}/topics/govhub-governance",
+            "hub_artifact_store": f"gs://{hub.project_id}-govhub-artifacts/{keys.team_prefix(team.name)}",
+            "hub_audit_store": f"gs://{hub.project_id}-govhub-audit/",
+            "hub_submit_role": f"{vocabulary.team_submitter(team.name)}@{hub.project_id}.iam.gserviceaccount.com",
+        }
     return ctx
 
 
@@ -139,8 +172,14 @@ def new_project(ctx: Mapping[str, Any], output_dir: Path, template: Path = TEMPL
     full = {**ctx, "project_slug": slug, "package_name": slug.replace("-", "_")}
     validate_context({**_defaults(template), **full})
     try:
-        path = cookiecutter(str(template), no_input=True, extra_context=dict(full), output_dir=str(output_dir),
-                            overwrite_if_exists=target.exists(), accept_hooks=True)
+        path = cookiecutter(
+            str(template),
+            no_input=True,
+            extra_context=dict(full),
+            output_dir=str(output_dir),
+            overwrite_if_exists=target.exists(),
+            accept_hooks=True,
+        )
     except FailedHookException as exc:
         raise ProjectError(f"the template refused these settings: {exc}") from None
     except CookiecutterException as exc:
@@ -169,10 +208,11 @@ def render_pipeline(cloud: str, ctx: Mapping[str, Any]) -> str:
     """The hub's pipeline template for a cloud, filled with the project's context."""
     import jinja2
 
-    from hub.pipelines import PIPELINES  # the templates the hub stack publishes
+    from govhub.pipelines import PIPELINES  # the templates the hub stack publishes
 
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(PIPELINES), undefined=jinja2.StrictUndefined,
-                             keep_trailing_newline=True)
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(PIPELINES), undefined=jinja2.StrictUndefined, keep_trailing_newline=True
+    )
     return env.get_template(f"{cloud}/{PIPELINE_FILES[cloud]}.j2").render(cookiecutter=dict(ctx))
 
 
@@ -180,16 +220,31 @@ def _files(project: Path) -> dict[str, str]:
     out = {}
     for path in sorted(project.rglob("*")):
         rel = path.relative_to(project).as_posix()
-        if path.is_file() and rel != RECORD and not rel.startswith(("artifacts/", ".git/")) and "__pycache__" not in rel:
-            out[rel] = hashlib.sha256(path.read_bytes()).hexdigest()
+        if (
+            path.is_file()
+            and rel != RECORD
+            and not rel.startswith(("artifacts/", ".git/"))
+            and "__pycache__" not in rel
+        ):
+            out[rel] = sha256_hex(path.read_bytes())
     return out
 
 
 def record(project: Path, ctx: Mapping[str, Any]) -> None:
     context = {k: v for k, v in ctx.items() if not k.startswith("_")}
-    (project / RECORD).write_text(json.dumps({"template": "govhub ml-project", "template_version":
-                                              context.get("template_version"), "context": context,
-                                              "files": _files(project)}, indent=2, sort_keys=True) + "\n")
+    (project / RECORD).write_text(
+        json.dumps(
+            {
+                "template": "govhub ml-project",
+                "template_version": context.get("template_version"),
+                "context": context,
+                "files": _files(project),
+            },
+            indent=2,
+            sort_keys=True,
+        )
+        + "\n"
+    )
 
 
 @dataclass
@@ -202,10 +257,11 @@ class UpdatePlan:
     conflicts: list[str] = field(default_factory=list)  # changed by the user and by the template
 
     def diff(self) -> str:
-        parts = []
+        parts: list[str] = []
         for path, (old, new) in sorted(self.changed.items()):
-            parts += difflib.unified_diff(old.splitlines(keepends=True), new.splitlines(keepends=True),
-                                          f"a/{path}", f"b/{path}")
+            parts += difflib.unified_diff(
+                old.splitlines(keepends=True), new.splitlines(keepends=True), f"a/{path}", f"b/{path}"
+            )
         for path, new in sorted(self.added.items()):
             parts += difflib.unified_diff([], new.splitlines(keepends=True), "/dev/null", f"b/{path}")
         return "".join(parts)
@@ -228,12 +284,12 @@ def plan_update(project: Path, template: Path = TEMPLATE) -> UpdatePlan:
     old_hashes: dict[str, str] = recorded["files"]
     for rel, new_text in new_files.items():
         path = project / rel
-        new_hash = hashlib.sha256(new_text.encode()).hexdigest()
+        new_hash = sha256_hex(new_text.encode())
         if not path.exists():
             if rel not in old_hashes:
                 plan.added[rel] = new_text
             continue  # the user deleted a generated file: respect that
-        ours = hashlib.sha256(path.read_bytes()).hexdigest()
+        ours = sha256_hex(path.read_bytes())
         if ours == new_hash:
             continue
         user_changed = old_hashes.get(rel) != ours
@@ -242,8 +298,13 @@ def plan_update(project: Path, template: Path = TEMPLATE) -> UpdatePlan:
             plan.conflicts.append(rel)
         elif template_changed:
             plan.changed[rel] = (path.read_text(errors="replace"), new_text)
-    plan.removed = sorted(rel for rel in old_hashes if rel not in new_files and (project / rel).exists()
-                          and hashlib.sha256((project / rel).read_bytes()).hexdigest() == old_hashes[rel])
+    plan.removed = sorted(
+        rel
+        for rel in old_hashes
+        if rel not in new_files
+        and (project / rel).exists()
+        and sha256_hex((project / rel).read_bytes()) == old_hashes[rel]
+    )
     plan._ctx = ctx  # type: ignore[attr-defined]
     return plan
 

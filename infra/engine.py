@@ -18,10 +18,18 @@ from types import ModuleType
 
 ENGINES = {
     # engine name -> (core module, {provider -> binding package})
-    "cdktf": ("cdktf", {"aws": "cdktf_cdktf_provider_aws", "azurerm": "cdktf_cdktf_provider_azurerm",
-                        "google": "cdktf_cdktf_provider_google"}),
-    "cdktn": ("cdktn", {"aws": "cdktn_provider_aws", "azurerm": "cdktn_provider_azurerm",
-                        "google": "cdktn_provider_google"}),
+    "cdktf": (
+        "cdktf",
+        {
+            "aws": "cdktf_cdktf_provider_aws",
+            "azurerm": "cdktf_cdktf_provider_azurerm",
+            "google": "cdktf_cdktf_provider_google",
+        },
+    ),
+    "cdktn": (
+        "cdktn",
+        {"aws": "cdktn_provider_aws", "azurerm": "cdktn_provider_azurerm", "google": "cdktn_provider_google"},
+    ),
 }
 DEFAULT_ENGINE = "cdktf"
 REPO_ROOT = Path(__file__).resolve().parent.parent

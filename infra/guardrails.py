@@ -34,8 +34,9 @@ RISK_TAG = "risk-tier"
 POLICY_ATTRIBUTES = ("policy", "assume_role_policy", "content", "access_policies")
 
 ERR_ACK_UNKNOWN_RULE = "unknown guardrail rule {rule!r}; known rules: {known}"
-ERR_ACK_REASON = ("acknowledging {rule} needs a written reason of at least {n} characters that a "
-                  "reviewer can accept (got {got!r})")
+ERR_ACK_REASON = (
+    "acknowledging {rule} needs a written reason of at least {n} characters that a reviewer can accept (got {got!r})"
+)
 
 
 class AcknowledgementError(ValueError):
@@ -75,7 +76,9 @@ def _acks(body: Mapping[str, Any]) -> Mapping[str, str]:
 
 
 def _refs_to(value: Any, rtype: str, name: str) -> bool:
-    return isinstance(value, str) and bool(re.search(rf"\$\{{{re.escape(rtype)}\.{re.escape(name)}\.(id|bucket)\}}", value))
+    return isinstance(value, str) and bool(
+        re.search(rf"\$\{{{re.escape(rtype)}\.{re.escape(name)}\.(id|bucket)\}}", value)
+    )
 
 
 def check_document(doc: Mapping[str, Any], *, required_tags: Iterable[str], taggable: Iterable[str]) -> list[Violation]:
@@ -100,23 +103,37 @@ def check_document(doc: Mapping[str, Any], *, required_tags: Iterable[str], tagg
     for rtype, _name, body in resources:
         if rtype == "aws_s3_bucket_server_side_encryption_configuration":
             rules = body.get("rule") or []
-            if any((r.get("apply_server_side_encryption_by_default") or {}).get("sse_algorithm", "").startswith("aws:kms")
-                   and (r.get("apply_server_side_encryption_by_default") or {}).get("kms_master_key_id")
-                   for r in rules):
+            if any(
+                (r.get("apply_server_side_encryption_by_default") or {}).get("sse_algorithm", "").startswith("aws:kms")
+                and (r.get("apply_server_side_encryption_by_default") or {}).get("kms_master_key_id")
+                for r in rules
+            ):
                 encrypted.update(n for n, _ in buckets if _refs_to(body.get("bucket"), "aws_s3_bucket", n))
         elif rtype == "aws_s3_bucket_public_access_block":
-            if all(body.get(k) is True for k in ("block_public_acls", "block_public_policy",
-                                                 "ignore_public_acls", "restrict_public_buckets")):
+            if all(
+                body.get(k) is True
+                for k in ("block_public_acls", "block_public_policy", "ignore_public_acls", "restrict_public_buckets")
+            ):
                 blocked.update(n for n, _ in buckets if _refs_to(body.get("bucket"), "aws_s3_bucket", n))
     for name, body in buckets:
         if name not in encrypted:
-            add("GR-S3-ENCRYPTION", "aws_s3_bucket", name, body,
+            add(
+                "GR-S3-ENCRYPTION",
+                "aws_s3_bucket",
+                name,
+                body,
                 "no aws_s3_bucket_server_side_encryption_configuration with sse_algorithm aws:kms and a "
-                "customer-managed kms_master_key_id refers to this bucket; add one (infra.aws.SecureBucket does)")
+                "customer-managed kms_master_key_id refers to this bucket; add one (infra.aws.SecureBucket does)",
+            )
         if name not in blocked:
-            add("GR-S3-PUBLIC-ACCESS", "aws_s3_bucket", name, body,
+            add(
+                "GR-S3-PUBLIC-ACCESS",
+                "aws_s3_bucket",
+                name,
+                body,
                 "no aws_s3_bucket_public_access_block with block_public_acls, block_public_policy, "
-                "ignore_public_acls and restrict_public_buckets all true refers to this bucket; add one")
+                "ignore_public_acls and restrict_public_buckets all true refers to this bucket; add one",
+            )
 
     for rtype, name, body in resources:
         address = f"{rtype}.{name}"
@@ -125,16 +142,34 @@ def check_document(doc: Mapping[str, Any], *, required_tags: Iterable[str], tagg
             need = required + ((RISK_TAG,) if rtype in RISK_SCOPED_TYPES and RISK_TAG not in required else ())
             missing = [t for t in need if not str(tags.get(t, "")).strip()]
             if missing:
-                add("GR-TAGS", rtype, name, body, f"missing required tag(s) {', '.join(missing)}; "
-                    f"set tags={{{', '.join(repr(t) + ': ...' for t in missing)}}}")
+                add(
+                    "GR-TAGS",
+                    rtype,
+                    name,
+                    body,
+                    f"missing required tag(s) {', '.join(missing)}; "
+                    f"set tags={{{', '.join(repr(t) + ': ...' for t in missing)}}}",
+                )
         for attr in POLICY_ATTRIBUTES:
             for sid in _admin_statements(body.get(attr)):
-                add("GR-IAM-ADMIN", rtype, name, body, f"statement {sid} in {attr} allows Action '*' on Resource "
-                    "'*'; name the actions and resources it needs")
+                add(
+                    "GR-IAM-ADMIN",
+                    rtype,
+                    name,
+                    body,
+                    f"statement {sid} in {attr} allows Action '*' on Resource "
+                    "'*'; name the actions and resources it needs",
+                )
         for i, inline in enumerate(body.get("inline_policy") or []):
             for sid in _admin_statements(inline.get("policy")):
-                add("GR-IAM-ADMIN", rtype, name, body, f"statement {sid} in inline_policy[{i}] allows Action '*' "
-                    "on Resource '*'; name the actions and resources it needs")
+                add(
+                    "GR-IAM-ADMIN",
+                    rtype,
+                    name,
+                    body,
+                    f"statement {sid} in inline_policy[{i}] allows Action '*' "
+                    "on Resource '*'; name the actions and resources it needs",
+                )
     return found
 
 

@@ -1,14 +1,45 @@
-"""Shared fixtures. The example estate is synthesized once per session: loading a provider binding
-costs several seconds, so every infrastructure test reads the same synthesized JSON."""
+"""Shared fixtures and builders. The example estate is synthesized once per session: loading a provider
+binding costs several seconds, so every infrastructure test reads the same synthesized JSON."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
+import numpy as np
+import pandas as pd
 import pytest
 
-from infra.config import PlatformConfig, load_config
+from govhub.config import PlatformConfig, load_config
 from tests.helpers import EXAMPLE_CONFIG
+
+
+def synthetic_predictions(
+    seed: int,
+    n: int,
+    *,
+    label_weight: float = 0.45,
+    noise: float = 0.5,
+    offset: float = 0.05,
+    bias: float = 0.0,
+    female_share: float | None = None,
+    label: str = "label",
+) -> tuple[np.random.Generator, pd.DataFrame]:
+    """A seeded binary classifier's predictions: ``label``, ``score`` and ``sex``. ``bias`` lowers the
+    scores of sex=female (the visible way to make an unfair model). Returns the generator too, so a
+    test can keep drawing its feature tables from the same stream."""
+    rng = np.random.default_rng(seed)
+    p = None if female_share is None else [female_share, 1 - female_share]
+    sex = rng.choice(["female", "male"], n, p=p)
+    y = rng.integers(0, 2, n)
+    score = np.clip(label_weight * y + noise * rng.random(n) + np.where(sex == "female", -bias, 0.0) + offset, 0, 1)
+    return rng, pd.DataFrame({label: y, "score": score, "sex": sex})
+
+
+@pytest.fixture()
+def make_predictions() -> Any:
+    """The shared predictions builder (:func:`synthetic_predictions`) for tests that take fixtures."""
+    return synthetic_predictions
 
 
 @pytest.fixture(scope="session")
@@ -28,7 +59,7 @@ def estate_dir(tmp_path_factory: pytest.TempPathFactory, example_config: Platfor
 
 @pytest.fixture(scope="session")
 def estate(estate_dir: Path) -> dict[str, dict]:
-    from infra.summary import load_stacks
+    from govhub.estate import load_stacks
 
     return load_stacks(estate_dir)
 

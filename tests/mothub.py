@@ -1,7 +1,7 @@
 """A governance hub and its spokes in moto, with separate account ids (sts:AssumeRole between them).
 
 The hub's resources are created here with boto3 under the same names and patterns the hub stack
-uses (``infra.aws.names``); the Terraform path onto the emulator is tested in
+uses (``govhub.backends.aws.names``); the Terraform path onto the emulator is tested in
 test_terraform_emulator. moto does not evaluate IAM or resource policies, so what these tests prove
 is the workflow's own checks (roles by caller identity, separation of duties), not AWS's.
 """
@@ -15,24 +15,21 @@ from typing import Any
 
 import boto3
 
-from hub.aws import AwsHubCoordinates, assume, services
-from infra.aws import names
-from infra.config import PlatformConfig, load_config
+from govhub.backends.aws import names
+from govhub.backends.aws.hub import AwsHubCoordinates, assume, assumed_session, services
+from govhub.config import PlatformConfig, load_config
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG = ROOT / "examples" / "platform.yaml"
-HUB_ROLES = (names.HUB_APPROVER_ROLE, names.HUB_AUDITOR_ROLE, names.HUB_PLATFORM_ADMIN_ROLE,
-             names.HUB_CI_DEPLOYER_ROLE)
-TRUST = json.dumps({"Version": "2012-10-17", "Statement": [
-    {"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "sts:AssumeRole"}]})
+HUB_ROLES = (names.HUB_APPROVER_ROLE, names.HUB_AUDITOR_ROLE, names.HUB_PLATFORM_ADMIN_ROLE, names.HUB_CI_DEPLOYER_ROLE)
+TRUST = json.dumps(
+    {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "sts:AssumeRole"}]}
+)
 
 
 def session_in(account: str, role: str, person: str, region: str, base: Any = None) -> Any:
     base = base or boto3.Session(region_name=region)
-    creds = base.client("sts").assume_role(RoleArn=f"arn:aws:iam::{account}:role{names.ROLE_PATH}{role}",
-                                           RoleSessionName=person)["Credentials"]
-    return boto3.Session(aws_access_key_id=creds["AccessKeyId"], aws_secret_access_key=creds["SecretAccessKey"],
-                         aws_session_token=creds["SessionToken"], region_name=region)
+    return assumed_session(base, names.role_arn(account, role), person, region)
 
 
 @dataclass
@@ -61,7 +58,7 @@ class MotoHub:
 
     def tickets(self) -> list[dict]:
         sqs = self.admin.client("sqs")
-        out = []
+        out: list[Any] = []
         while True:
             got = sqs.receive_message(QueueUrl=self.queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=0)
             messages = got.get("Messages", [])
@@ -80,15 +77,22 @@ def provision(cache_dir: Path, config_path: Path = CONFIG) -> MotoHub:
     s3 = admin.client("s3")
     location = {"CreateBucketConfiguration": {"LocationConstraint": coords.region}}
     s3.create_bucket(Bucket=coords.audit_bucket, ObjectLockEnabledForBucket=True, **location)
-    s3.put_object_lock_configuration(Bucket=coords.audit_bucket, ObjectLockConfiguration={
-        "ObjectLockEnabled": "Enabled", "Rule": {"DefaultRetention": {"Mode": "COMPLIANCE", "Days": 1}}})
+    s3.put_object_lock_configuration(
+        Bucket=coords.audit_bucket,
+        ObjectLockConfiguration={
+            "ObjectLockEnabled": "Enabled",
+            "Rule": {"DefaultRetention": {"Mode": "COMPLIANCE", "Days": 1}},
+        },
+    )
     s3.create_bucket(Bucket=coords.artifact_bucket, **location)
     s3.put_bucket_versioning(Bucket=coords.artifact_bucket, VersioningConfiguration={"Status": "Enabled"})
     sm = admin.client("sagemaker")
     for team in config.teams_on("aws"):
         for use_case in team.use_cases:
-            sm.create_model_package_group(ModelPackageGroupName=names.model_package_group_name(team.name, use_case.name),
-                                          Tags=[{"Key": "risk-tier", "Value": use_case.risk_tier}])
+            sm.create_model_package_group(
+                ModelPackageGroupName=names.model_package_group_name(team.name, use_case.name),
+                Tags=[{"Key": "risk-tier", "Value": use_case.risk_tier}],
+            )
     iam = admin.client("iam")
     for role in (*HUB_ROLES, *(names.team_submitter_role(t.name) for t in config.teams_on("aws"))):
         iam.create_role(RoleName=role, Path=names.ROLE_PATH, AssumeRolePolicyDocument=TRUST)
@@ -96,8 +100,12 @@ def provision(cache_dir: Path, config_path: Path = CONFIG) -> MotoHub:
     events.create_event_bus(Name=coords.event_bus)
     queue_url = sqs.create_queue(QueueName=coords.ticket_queue)["QueueUrl"]
     queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    events.put_rule(Name="govhub-gate-decision-failed", EventBusName=coords.event_bus,
-                    EventPattern=json.dumps(names.TICKET_EVENT_PATTERN))
-    events.put_targets(Rule="govhub-gate-decision-failed", EventBusName=coords.event_bus,
-                       Targets=[{"Id": "tickets", "Arn": queue_arn}])
+    events.put_rule(
+        Name="govhub-gate-decision-failed",
+        EventBusName=coords.event_bus,
+        EventPattern=json.dumps(names.TICKET_EVENT_PATTERN),
+    )
+    events.put_targets(
+        Rule="govhub-gate-decision-failed", EventBusName=coords.event_bus, Targets=[{"Id": "tickets", "Arn": queue_arn}]
+    )
     return MotoHub(config=config, coords=coords, admin=admin, queue_url=queue_url, cache_dir=cache_dir)

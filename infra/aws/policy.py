@@ -15,10 +15,17 @@ from typing import Any
 VERSION = "2012-10-17"
 
 
-def statement(sid: str, actions: str | Iterable[str], resources: str | Iterable[str] = (), *,
-              effect: str = "Allow", principals: Mapping[str, Any] | None = None,
-              conditions: Mapping[str, Mapping[str, Any]] | None = None,
-              not_actions: Iterable[str] | None = None, not_resources: Iterable[str] | None = None) -> dict:
+def statement(
+    sid: str,
+    actions: str | Iterable[str],
+    resources: str | Iterable[str] = (),
+    *,
+    effect: str = "Allow",
+    principals: Mapping[str, Any] | None = None,
+    conditions: Mapping[str, Mapping[str, Any]] | None = None,
+    not_actions: Iterable[str] | None = None,
+    not_resources: Iterable[str] | None = None,
+) -> dict:
     st: dict[str, Any] = {"Sid": sid, "Effect": effect}
     if principals is not None:
         st["Principal"] = dict(principals)
@@ -48,8 +55,14 @@ def account_root(account_id: str) -> str:
 
 
 def deny_insecure_transport(*resources: str) -> dict:
-    return statement("DenyInsecureTransport", "s3:*", list(resources), effect="Deny", principals={"AWS": "*"},
-                     conditions={"Bool": {"aws:SecureTransport": "false"}})
+    return statement(
+        "DenyInsecureTransport",
+        "s3:*",
+        list(resources),
+        effect="Deny",
+        principals={"AWS": "*"},
+        conditions={"Bool": {"aws:SecureTransport": "false"}},
+    )
 
 
 def service_principal(service: str) -> dict:
@@ -58,5 +71,11 @@ def service_principal(service: str) -> dict:
 
 def service_trust(sid: str, service: str, source_account: str) -> str:
     """A trust policy for an AWS service acting on behalf of ``source_account`` only (no confused deputy)."""
-    return document(statement(sid, "sts:AssumeRole", principals=service_principal(service),
-                              conditions={"StringEquals": {"aws:SourceAccount": source_account}}))
+    return document(
+        statement(
+            sid,
+            "sts:AssumeRole",
+            principals=service_principal(service),
+            conditions={"StringEquals": {"aws:SourceAccount": source_account}},
+        )
+    )

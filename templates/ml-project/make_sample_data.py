@@ -23,11 +23,25 @@ def main() -> None:
     years_employed = np.clip(np.round(rng.gamma(2.0, 3.0, n)), 0, age - 18).astype(int)
     region = rng.choice(["north", "south", "east", "west"], n, p=[0.3, 0.25, 0.25, 0.2])
     sex = rng.choice(["female", "male"], n, p=[0.48, 0.52])
-    logit = (-0.045 * (income - 37) + 4.2 * (debt_ratio - 0.28) - 0.12 * (years_employed - 6)
-             + np.select([region == "south", region == "west"], [0.35, -0.25], 0.0) + rng.normal(0, 0.8, n))
+    logit = (
+        -0.045 * (income - 37)
+        + 4.2 * (debt_ratio - 0.28)
+        - 0.12 * (years_employed - 6)
+        + np.select([region == "south", region == "west"], [0.35, -0.25], 0.0)
+        + rng.normal(0, 0.8, n)
+    )
     default = (logit > 0.4).astype(int)
-    frame = pd.DataFrame({"age": age, "income": income, "debt_ratio": debt_ratio, "years_employed": years_employed,
-                          "region": region, "sex": sex, "default": default})
+    frame = pd.DataFrame(
+        {
+            "age": age,
+            "income": income,
+            "debt_ratio": debt_ratio,
+            "years_employed": years_employed,
+            "region": region,
+            "sex": sex,
+            "default": default,
+        }
+    )
     OUT.parent.mkdir(parents=True, exist_ok=True)
     frame.to_csv(OUT, index=False)
     print(f"wrote {OUT}: {n} rows, default rate {default.mean():.3f}")

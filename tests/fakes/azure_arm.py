@@ -24,8 +24,13 @@ class FakeCredential:
         import jwt  # azure-ai-ml reads claims from the token, so it must be a (fake, unsigned-for-us) JWT
 
         expires = int(time.time()) + 3600
-        claims = {"exp": expires, "oid": "11111111-1111-1111-1111-111111111111", "tid": SUB, "upn": "ds@acme.example",
-                  "aud": (scopes[0] if scopes else "https://management.azure.com/.default").removesuffix("/.default")}
+        claims = {
+            "exp": expires,
+            "oid": "11111111-1111-1111-1111-111111111111",
+            "tid": SUB,
+            "upn": "ds@acme.example",
+            "aud": (scopes[0] if scopes else "https://management.azure.com/.default").removesuffix("/.default"),
+        }
         return AccessToken(jwt.encode(claims, "fake-signing-key-of-32-bytes-minimum!", algorithm="HS256"), expires)
 
 
@@ -84,25 +89,57 @@ def serve_workspace(arm: FakeArm) -> None:
 
     def deployment(m: re.Match, body: Any) -> tuple[int, Any]:
         data = f"{WS_PATH}/data/{m[1]}-{m[2]}-model_"
-        return 200, {"id": f"{WS_PATH}/onlineEndpoints/{m[1]}/deployments/{m[2]}", "name": m[2],
-                     "location": "westeurope", "sku": {"name": "Default", "capacity": 1},
-                     "properties": {"endpointComputeType": "Managed", "model": f"{WS_PATH}/models/credit/versions/7",
-                                    "instanceType": "Standard_DS3_v2", "scaleSettings": {"scaleType": "Default"},
-                                    "dataCollector": {"collections": {
-                                        "model_inputs": {"dataCollectionMode": "Enabled", "dataId": data + "inputs/versions/1"},
-                                        "model_outputs": {"dataCollectionMode": "Enabled", "dataId": data + "outputs/versions/1"}}}}}
+        return 200, {
+            "id": f"{WS_PATH}/onlineEndpoints/{m[1]}/deployments/{m[2]}",
+            "name": m[2],
+            "location": "westeurope",
+            "sku": {"name": "Default", "capacity": 1},
+            "properties": {
+                "endpointComputeType": "Managed",
+                "model": f"{WS_PATH}/models/credit/versions/7",
+                "instanceType": "Standard_DS3_v2",
+                "scaleSettings": {"scaleType": "Default"},
+                "dataCollector": {
+                    "collections": {
+                        "model_inputs": {"dataCollectionMode": "Enabled", "dataId": data + "inputs/versions/1"},
+                        "model_outputs": {"dataCollectionMode": "Enabled", "dataId": data + "outputs/versions/1"},
+                    }
+                },
+            },
+        }
 
     def data(m: re.Match, body: Any) -> tuple[int, Any]:
-        return 200, {"id": f"{WS_PATH}/data/{m[1]}/versions/{m[2]}", "name": m[2],
-                     "properties": {"dataType": "uri_folder" if "model_" in m[1] else "mltable",
-                                    "dataUri": f"azureml://datastores/workspaceblobstore/paths/{m[1]}/"}}
+        return 200, {
+            "id": f"{WS_PATH}/data/{m[1]}/versions/{m[2]}",
+            "name": m[2],
+            "properties": {
+                "dataType": "uri_folder" if "model_" in m[1] else "mltable",
+                "dataUri": f"azureml://datastores/workspaceblobstore/paths/{m[1]}/",
+            },
+        }
 
     arm.route("GET", r"/onlineEndpoints/([^/]+)/deployments/([^/]+)$", deployment)
     arm.route("GET", r"/data/([^/]+)/versions/([^/]+)$", data)
-    arm.route("PUT", r"/schedules/([^/]+)$", lambda m, body: (200, {**body, "id": f"{WS_PATH}/schedules/{m[1]}",
-                                                                     "name": m[1]}))
-    arm.route("GET", r"/computes/([^/]+)$", lambda m, body: (200, {
-        "id": f"{WS_PATH}/computes/{m[1]}", "name": m[1], "location": "westeurope",
-        "properties": {"computeType": "AmlCompute", "provisioningState": "Succeeded",
-                       "properties": {"vmSize": "STANDARD_DS3_V2", "scaleSettings": {"maxNodeCount": 4}}}}))
+    arm.route(
+        "PUT",
+        r"/schedules/([^/]+)$",
+        lambda m, body: (200, {**body, "id": f"{WS_PATH}/schedules/{m[1]}", "name": m[1]}),
+    )
+    arm.route(
+        "GET",
+        r"/computes/([^/]+)$",
+        lambda m, body: (
+            200,
+            {
+                "id": f"{WS_PATH}/computes/{m[1]}",
+                "name": m[1],
+                "location": "westeurope",
+                "properties": {
+                    "computeType": "AmlCompute",
+                    "provisioningState": "Succeeded",
+                    "properties": {"vmSize": "STANDARD_DS3_V2", "scaleSettings": {"maxNodeCount": 4}},
+                },
+            },
+        ),
+    )
     arm.route("PUT", r"/jobs/([^/]+)$", lambda m, body: (201, {**body, "id": f"{WS_PATH}/jobs/{m[1]}", "name": m[1]}))

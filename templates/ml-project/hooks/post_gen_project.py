@@ -1,4 +1,5 @@
 """Keep only the chosen cloud's pipeline and CI system's workflow; record the template version."""
+
 import json
 import sys
 from pathlib import Path

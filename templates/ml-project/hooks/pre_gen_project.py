@@ -1,4 +1,5 @@
 """Refuse an invalid combination before any file is written. The logic lives in govhub.project."""
+
 import json
 import sys
 

@@ -1,0 +1,334 @@
+"""The audit log: append-only, hash-chained, one object per entry, in the hub's object-lock bucket.
+
+Entry ``n`` is stored at ``govhub-audit-log/entries/<n, 12 digits>.json`` and carries the sha256 of
+entry ``n-1`` (``prev``) and its own hash over every other field (``hash``). An append writes the
+next sequence number with a create-only precondition (S3 ``If-None-Match: *``), so two writers that
+race for the same number cannot both win: the loser re-reads the tail and retries on top of the
+winner's entry. Nothing is lost and the chain never forks.
+
+``head.json`` records the newest entry's number and hash after each append; it catches a truncated
+tail, which a chain alone cannot show. ``verify`` walks everything and names each modified, removed,
+reordered or inserted entry. In the hub bucket, Object Lock (compliance mode) stops these changes
+from happening at all; verification proves it to an auditor and checks exported copies.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from govhub.canonical import digest_of
+from govhub.core.store import Conflict, Missing, ObjectStore
+
+PREFIX = "govhub-audit-log/"
+ENTRIES = PREFIX + "entries/"
+HEAD = PREFIX + "head.json"
+GENESIS = "0" * 64
+KEY_PATTERN = re.compile(r"^(\d{12})\.json$")
+MAX_ATTEMPTS = 60
+EventType = Literal[
+    "registration", "decision", "waiver", "approval", "rejection", "promotion", "policy_publish", "monitoring_plan"
+]
+
+
+class AuditError(RuntimeError):
+    """The log could not be appended to or read; the message says what to do."""
+
+
+class AuditEntry(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    seq: int = Field(ge=1)
+    time: str
+    type: EventType
+    actor: str = Field(description="who: the caller's identity (role session) as the hub saw it")
+    subject: str = Field(description="what: a model version (group/version) or policy:<name>@<version>")
+    details: dict[str, Any] = Field(default_factory=dict)
+    prev: str = Field(pattern=r"^[0-9a-f]{64}$")
+    hash: str = Field(pattern=r"^[0-9a-f]{64}$")
+
+    @staticmethod
+    def digest(fields: Mapping[str, Any]) -> str:
+        body = {k: v for k, v in fields.items() if k != "hash"}
+        return digest_of(body)
+
+    def computed_hash(self) -> str:
+        return self.digest(self.model_dump(mode="json"))
+
+
+def entry_key(seq: int) -> str:
+    return f"{ENTRIES}{seq:012d}.json"
+
+
+@dataclass(frozen=True)
+class Problem:
+    seq: int | None
+    key: str
+    kind: Literal["modified", "removed", "reordered", "inserted", "unreadable", "truncated"]
+    message: str
+
+
+@dataclass(frozen=True)
+class VerifyReport:
+    entries: int
+    head_seq: int | None
+    last_hash: str
+    problems: tuple[Problem, ...]
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+class AuditLog:
+    def __init__(
+        self,
+        store: ObjectStore,
+        *,
+        retention_days: int | None = None,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ):
+        self.store, self.retention_days, self.clock = store, retention_days, clock
+        self._tail: AuditEntry | None = None
+
+    # ------------------------------------------------------------------ append
+
+    def append(self, type: EventType, actor: str, subject: str, details: Mapping[str, Any] | None = None) -> AuditEntry:
+        details = json.loads(json.dumps(dict(details or {}), default=str))  # canonical, JSON-only values
+        for attempt in range(MAX_ATTEMPTS):
+            tail = self._refresh_tail()
+            now = self.clock()
+            fields: dict[str, Any] = {
+                "seq": (tail.seq if tail else 0) + 1,
+                "time": now.isoformat(timespec="microseconds"),
+                "type": type,
+                "actor": actor,
+                "subject": subject,
+                "details": details,
+                "prev": tail.hash if tail else GENESIS,
+            }
+            entry = AuditEntry(**fields, hash=AuditEntry.digest(fields))
+            retain = now + timedelta(days=self.retention_days) if self.retention_days else None
+            try:
+                self.store.put(entry_key(entry.seq), _dump(entry), if_absent=True, retain_until=retain)
+            except Conflict:
+                time.sleep(random.uniform(0, 0.01 * (attempt + 1)))  # another writer took this number
+                continue
+            self._tail = entry
+            self._write_head(entry)
+            return entry
+        raise AuditError(
+            f"could not append to the audit log in {self.store.uri} after {MAX_ATTEMPTS} attempts: "
+            "too many concurrent writers; retry the command"
+        )
+
+    def _refresh_tail(self) -> AuditEntry | None:
+        start = entry_key(self._tail.seq) if self._tail else self._head_hint()
+        last = None
+        for key in self.store.keys(ENTRIES, start_after=start):
+            if KEY_PATTERN.match(key.removeprefix(ENTRIES)):
+                last = key
+        if last is None:
+            if self._tail is not None or not start:
+                return self._tail
+            last = start  # the hinted head is still the tail
+        try:
+            self._tail = AuditEntry.model_validate_json(self.store.get(last))
+        except (ValidationError, Missing) as exc:
+            raise AuditError(
+                f"the audit log's newest entry {self.store.uri_of(last)} is unreadable ({exc}); "
+                "run `govhub audit verify` and escalate to the platform team before writing"
+            ) from None
+        return self._tail
+
+    def _head_hint(self) -> str:
+        try:
+            head = json.loads(self.store.get(HEAD))
+            return entry_key(int(head["seq"]))
+        except (Missing, ValueError, KeyError, TypeError):
+            return ""
+
+    def _write_head(self, entry: AuditEntry) -> None:
+        head = json.dumps({"seq": entry.seq, "hash": entry.hash}).encode()
+        try:
+            current = json.loads(self.store.get(HEAD))
+            if int(current.get("seq", 0)) >= entry.seq:
+                return  # a concurrent writer already moved the head past us
+        except (Missing, ValueError, TypeError):
+            pass
+        self.store.put(HEAD, head)
+
+    # ------------------------------------------------------------------ read
+
+    def entries(self) -> list[AuditEntry]:
+        out = []
+        for key in self.store.keys(ENTRIES):
+            try:
+                out.append(AuditEntry.model_validate_json(self.store.get(key)))
+            except ValidationError:
+                continue  # verify() reports it; readers see only well-formed entries
+        return out
+
+    def for_subject(self, subject: str) -> list[AuditEntry]:
+        return [e for e in self.entries() if e.subject == subject]
+
+    # ------------------------------------------------------------------ verify
+
+    def verify(self, anchor: tuple[int, str] | None = None) -> VerifyReport:
+        problems: list[Problem] = []
+        chain: list[tuple[str, AuditEntry]] = []
+        for key in self.store.keys(ENTRIES):
+            name = key.removeprefix(ENTRIES)
+            match = KEY_PATTERN.match(name)
+            if not match:
+                problems.append(
+                    Problem(
+                        None, key, "inserted", f"{key}: an object that is not an audit entry was inserted into the log"
+                    )
+                )
+                continue
+            try:
+                entry = AuditEntry.model_validate_json(self.store.get(key))
+            except ValidationError as exc:
+                problems.append(
+                    Problem(
+                        int(match[1]),
+                        key,
+                        "modified",
+                        f"entry {int(match[1])} ({key}) is not a valid audit entry any more: {exc.errors()[0]['msg']}",
+                    )
+                )
+                continue
+            if entry.seq != int(match[1]):
+                problems.append(
+                    Problem(
+                        int(match[1]),
+                        key,
+                        "reordered",
+                        f"entry {int(match[1])} ({key}) holds entry {entry.seq}: entries were moved or reordered",
+                    )
+                )
+            if entry.computed_hash() != entry.hash:
+                problems.append(
+                    Problem(
+                        entry.seq,
+                        key,
+                        "modified",
+                        f"entry {entry.seq} ({key}) was modified after "
+                        "it was written: its content no longer matches its hash",
+                    )
+                )
+            chain.append((key, entry))
+        problems += _check_links(chain)
+        head_seq, last = self._check_head(chain, problems)
+        if anchor is not None:
+            seq, digest = anchor
+            found = next((e for _, e in chain if e.seq == seq), None)
+            if found is None or found.hash != digest:
+                problems.append(
+                    Problem(
+                        seq,
+                        entry_key(seq),
+                        "modified",
+                        f"entry {seq} does not match the anchor {digest[:12]}…: the log was rewritten from there on",
+                    )
+                )
+        return VerifyReport(entries=len(chain), head_seq=head_seq, last_hash=last, problems=tuple(problems))
+
+    def _check_head(self, chain: list[tuple[str, AuditEntry]], problems: list[Problem]) -> tuple[int | None, str]:
+        last = chain[-1][1] if chain else None
+        try:
+            head = json.loads(self.store.get(HEAD))
+            head_seq, head_hash = int(head["seq"]), str(head["hash"])
+        except Missing:
+            return None, last.hash if last else GENESIS
+        except (ValueError, KeyError, TypeError):
+            problems.append(Problem(None, HEAD, "modified", f"{HEAD} is not a valid head record"))
+            return None, last.hash if last else GENESIS
+        last_seq = last.seq if last else 0
+        if head_seq > last_seq:
+            problems.append(
+                Problem(
+                    last_seq + 1,
+                    entry_key(last_seq + 1),
+                    "truncated",
+                    f"the log ends at entry {last_seq} but the head records entry {head_seq}: "
+                    f"entries {last_seq + 1}..{head_seq} were removed",
+                )
+            )
+        else:
+            at_head = next((e for _, e in chain if e.seq == head_seq), None)
+            if at_head is not None and at_head.hash != head_hash:
+                problems.append(
+                    Problem(
+                        head_seq,
+                        entry_key(head_seq),
+                        "modified",
+                        f"entry {head_seq} differs from the one the head recorded: it was replaced",
+                    )
+                )
+        return head_seq, last.hash if last else GENESIS
+
+
+def _check_links(chain: list[tuple[str, AuditEntry]]) -> list[Problem]:
+    problems: list[Problem] = []
+    prev_seq, prev_hash = 0, GENESIS
+    for key, entry in chain:
+        expected = prev_seq + 1
+        if entry.seq > expected:
+            gap = f"entry {expected}" if entry.seq == expected + 1 else f"entries {expected}..{entry.seq - 1}"
+            problems.append(
+                Problem(
+                    expected,
+                    entry_key(expected),
+                    "removed",
+                    f"{gap} removed: the log jumps from entry {prev_seq} to entry {entry.seq}",
+                )
+            )
+        elif entry.seq < expected:
+            problems.append(
+                Problem(
+                    entry.seq,
+                    key,
+                    "inserted",
+                    f"entry {entry.seq} ({key}) appears again after "
+                    f"entry {prev_seq}: an entry was inserted or duplicated",
+                )
+            )
+        elif entry.prev != prev_hash:
+            problems.append(
+                Problem(
+                    entry.seq,
+                    key,
+                    "inserted" if prev_seq else "modified",
+                    f"entry {entry.seq} ({key}) does not follow entry {prev_seq}: it records previous "
+                    f"hash {entry.prev[:12]}… but entry {prev_seq} hashes to {prev_hash[:12]}… "
+                    f"(entry {prev_seq} was replaced, or entry {entry.seq} was inserted)",
+                )
+            )
+        prev_seq, prev_hash = max(prev_seq, entry.seq), entry.hash
+    return problems
+
+
+def _dump(entry: AuditEntry) -> bytes:
+    return json.dumps(entry.model_dump(mode="json"), indent=2, sort_keys=True).encode()
+
+
+def copy_log(source: ObjectStore, target: ObjectStore, keys: Iterable[str] | None = None) -> int:
+    """Copy the log's objects (entries and head) into another store, e.g. a folder for an auditor."""
+    n = 0
+    for key in keys if keys is not None else [*source.keys(ENTRIES), HEAD]:
+        try:
+            target.put(key, source.get(key))
+        except Missing:
+            continue
+        n += 1
+    return n

@@ -1,0 +1,351 @@
+"""Gates: each trustworthy-AI principle as a small, fail-closed check over evidence.
+
+A gate returns pass, fail, not_applicable (the policy does not ask for it), error (the gate itself
+broke: that blocks too) or waived (a failure excused by a valid waiver). Missing evidence for a
+required gate is a failure, never a pass. "What was found" (the finding) and "why it matters" (the
+gate's principle) are separate fields.
+"""
+
+from __future__ import annotations
+
+import itertools
+from abc import ABC, abstractmethod
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from govhub.core.evidence import Evidence
+from govhub.core.thresholds import GatePolicy, Threshold
+from govhub.numbers import number
+from govhub.vocabulary import BLOCKING, Status
+
+if TYPE_CHECKING:
+    from govhub.core.policy import PolicyPack
+
+_DEFINED = itertools.count(1)
+
+__all__ = ["BLOCKING", "GATES", "GATE_NAMES", "Finding", "Gate", "GateContext", "GateResult", "Status", "configurable"]
+
+
+@dataclass(frozen=True)
+class Finding:
+    metric: str
+    group: str
+    value: float | None
+    threshold: str
+    message: str
+
+
+@dataclass(frozen=True)
+class GateResult:
+    id: str
+    status: Status
+    principle: str
+    findings: tuple[Finding, ...] = ()
+    waiver: Mapping[str, str] | None = None
+
+
+@dataclass(frozen=True)
+class GateContext:
+    risk_tier: str
+    model_card: Mapping[str, Any] = field(default_factory=dict)
+    lineage: Mapping[str, Any] = field(default_factory=dict)
+
+
+class Gate(ABC):
+    """Base class: a gate has a stable id derived from its name and a principle (its docstring)."""
+
+    name: ClassVar[str]
+    configurable: ClassVar[bool] = True  # a pack configures it under ``gates.<name>``
+    waivable: ClassVar[bool] = True
+    _defined: ClassVar[int] = 0
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls._defined = next(_DEFINED)
+
+    def policy_for(self, pack: PolicyPack) -> GatePolicy | None:
+        """What the pack asks of this gate; None when it does not ask (the gate is not applicable)."""
+        return pack.gates.get(self.name)
+
+    @property
+    def id(self) -> str:
+        return f"gate.{self.name}"
+
+    @property
+    def principle(self) -> str:
+        return " ".join((type(self).__doc__ or "").split())
+
+    def run(self, evidence: Evidence, policy: GatePolicy | None, ctx: GateContext) -> GateResult:
+        """Run the gate; an exception inside it becomes an ``error`` result that carries the message."""
+        if policy is None:
+            return GateResult(self.id, "not_applicable", self.principle)
+        try:
+            findings = tuple(self.check(evidence, policy, ctx))
+        except Exception as exc:  # noqa: BLE001 - a crashing gate must block, not abort the run
+            return GateResult(
+                self.id,
+                "error",
+                self.principle,
+                (Finding("", "", None, "", f"gate crashed: {type(exc).__name__}: {exc}"),),
+            )
+        if findings:
+            return GateResult(self.id, "fail", self.principle, findings)
+        return GateResult(self.id, "pass", self.principle)
+
+    @abstractmethod
+    def check(self, evidence: Evidence, policy: GatePolicy, ctx: GateContext) -> list[Finding]:
+        """What the gate found wrong; an empty list is a pass."""
+
+
+class ThresholdGate(Gate):
+    """Metric thresholds from the policy, applied to every group and feature the evidence reports."""
+
+    def check(self, evidence: Evidence, policy: GatePolicy, ctx: GateContext) -> list[Finding]:
+        return self._check_all(evidence, policy, ctx)
+
+    @classmethod
+    def _check_all(cls, evidence: Evidence, policy: GatePolicy, ctx: GateContext) -> list[Finding]:
+        findings: list[Finding] = []
+        for threshold in policy.thresholds:
+            findings += cls._check_threshold(evidence, threshold, policy.required, ctx)
+        return findings
+
+    @staticmethod
+    def _check_threshold(evidence: Evidence, threshold: Threshold, required: bool, ctx: GateContext) -> list[Finding]:
+        metrics = list(evidence.find(threshold.metric))
+        wanted = threshold.describe()
+        if not metrics:
+            if not required:
+                return []
+            return [
+                Finding(
+                    threshold.metric,
+                    "",
+                    None,
+                    wanted,
+                    f"no evidence for {threshold.metric}; a required gate fails closed when its evidence is missing",
+                )
+            ]
+        out = []
+        for metric in metrics:
+            where = metric.describe_group() if metric.group else (metric.feature or "all rows")
+            if metric.value is None:
+                out.append(
+                    Finding(
+                        metric.name,
+                        where,
+                        None,
+                        wanted,
+                        f"{metric.name} for {where} could not be "
+                        f"computed ({metric.error}); missing evidence is never a pass",
+                    )
+                )
+                continue
+            broken = threshold.violation(metric.value)
+            if broken:
+                out.append(
+                    Finding(
+                        metric.name,
+                        where,
+                        metric.value,
+                        wanted,
+                        f"{metric.name} {number(metric.value, infinity='infinity')} for {where} {broken} for risk tier "
+                        f"{ctx.risk_tier}",
+                    )
+                )
+        return out
+
+
+class ProhibitedGate(Gate):
+    """Safety: prohibited AI practices (EU AI Act Article 5) may not be deployed, whatever the evidence."""
+
+    name = "prohibited"
+    configurable = False  # set by the pack's ``prohibited: true``, never by a threshold
+    waivable = False  # no evidence or waiver can make a prohibited use case pass
+
+    def policy_for(self, pack: PolicyPack) -> GatePolicy | None:
+        return GatePolicy(required=True) if pack.prohibited else None
+
+    def check(self, evidence: Evidence, policy: GatePolicy, ctx: GateContext) -> list[Finding]:
+        return [
+            Finding(
+                "risk_tier",
+                "",
+                None,
+                "not prohibited",
+                "the use case is in the prohibited risk tier; no evidence or waiver can make it pass",
+            )
+        ]
+
+
+class PerformanceGate(ThresholdGate):
+    """Robustness and safety: the model must perform well enough for its use before anyone relies on it."""
+
+    name = "performance"
+
+
+class FairnessGate(ThresholdGate):
+    """Fairness: outcomes and error rates must not differ unacceptably between groups of people."""
+
+    name = "fairness"
+
+
+class ExplainabilityGate(Gate):
+    """Explainability: the model's global feature attributions must be computed and available for review,
+    and the most important features must stay stable against the baseline model's."""
+
+    name = "explainability"
+    METRIC: ClassVar[str] = "explain.mean_abs_attribution"
+
+    def check(self, evidence: Evidence, policy: GatePolicy, ctx: GateContext) -> list[Finding]:
+        current = {
+            m.feature: m.value
+            for m in evidence.find(self.METRIC)
+            if m.group.get("reference") != "baseline" and m.feature and m.value is not None
+        }
+        baseline = {
+            m.feature: m.value
+            for m in evidence.find(self.METRIC, reference="baseline")
+            if m.feature and m.value is not None
+        }
+        if not current:
+            if not policy.required:
+                return []
+            return [
+                Finding(
+                    self.METRIC,
+                    "",
+                    None,
+                    "present",
+                    f"no global feature attributions ({self.METRIC}); "
+                    "a required gate fails closed when its evidence is missing",
+                )
+            ]
+        findings = ThresholdGate._check_all(evidence, policy, ctx)
+        # an attribution the tool could not compute is missing evidence, never a quiet omission
+        findings += [
+            Finding(
+                self.METRIC,
+                m.feature or m.describe_group(),
+                None,
+                "computed",
+                f"{self.METRIC} for {m.feature or m.describe_group()} could not be computed "
+                f"({m.error}); missing evidence is never a pass",
+            )
+            for m in evidence.find(self.METRIC)
+            if m.value is None
+        ]
+        if policy.top_k and policy.min_top_k_overlap is not None and baseline:
+            k = policy.top_k
+            top = lambda scores: {f for f, _ in sorted(scores.items(), key=lambda kv: -abs(kv[1]))[:k]}  # noqa: E731
+            overlap = len(top(current) & top(baseline)) / k
+            if overlap < policy.min_top_k_overlap:
+                findings.append(
+                    Finding(
+                        "top_k_overlap",
+                        f"top {k}",
+                        overlap,
+                        f">= {policy.min_top_k_overlap:g}",
+                        f"only {overlap:.0%} of the top {k} features match the baseline model's "
+                        f"(at least {policy.min_top_k_overlap:.0%} required for risk tier "
+                        f"{ctx.risk_tier})",
+                    )
+                )
+        return findings
+
+
+class DriftGate(ThresholdGate):
+    """Robustness: the data the model sees must still resemble the data it was trained and validated on."""
+
+    name = "drift"
+
+
+class DataQualityGate(ThresholdGate):
+    """Safety: decisions must not rest on missing or malformed inputs."""
+
+    name = "data_quality"
+
+
+class FieldsGate(Gate):
+    """Base for gates that require named fields to be filled in a document."""
+
+    source: ClassVar[str]
+
+    @abstractmethod
+    def document(self, ctx: GateContext) -> Mapping[str, Any]:
+        """The document whose fields the policy requires."""
+
+    def check(self, evidence: Evidence, policy: GatePolicy, ctx: GateContext) -> list[Finding]:
+        doc = self.document(ctx)
+        missing = [f for f in policy.fields if not str(doc.get(f) or "").strip()]
+        findings = [
+            Finding(
+                f,
+                "",
+                None,
+                "filled",
+                f"{self.source} field {f!r} is missing or empty; risk tier {ctx.risk_tier} requires it",
+            )
+            for f in missing
+        ]
+        raw_assets = doc.get("assets")
+        assets: Mapping[str, Any] = raw_assets if isinstance(raw_assets, dict) else {}
+        findings += [
+            Finding(
+                a,
+                "",
+                None,
+                "linked",
+                f"{self.source} asset {a!r} is not linked (assets.{a}); risk tier {ctx.risk_tier} requires it",
+            )
+            for a in policy.assets
+            if not str(assets.get(a) or "").strip()
+        ]
+        return findings
+
+
+class DocumentationGate(FieldsGate):
+    """Transparency: a model card must state intended use, limitations and the other required fields."""
+
+    name = "documentation"
+    source = "model card"
+
+    def document(self, ctx: GateContext) -> Mapping[str, Any]:
+        return ctx.model_card
+
+
+class LineageGate(FieldsGate):
+    """Accountability: every model version must trace back to its data version, code commit and training job."""
+
+    name = "lineage"
+    source = "lineage"
+
+    def document(self, ctx: GateContext) -> Mapping[str, Any]:
+        return ctx.lineage
+
+
+def _concrete(base: type) -> list[type[Gate]]:
+    found: list[type[Gate]] = []
+    cls: type[Gate]
+    for cls in base.__subclasses__():
+        if "name" in cls.__dict__:
+            found.append(cls)
+        found += [c for c in _concrete(cls) if c not in found]
+    return found
+
+
+def _in_definition_order(classes: list[type[Gate]]) -> list[type[Gate]]:
+    return sorted(classes, key=lambda cls: cls._defined)
+
+
+# Every gate defined in this module, in the order a decision runs and lists them. Adding a gate is one
+# class above: its name, its principle (the docstring) and its check.
+GATES: tuple[Gate, ...] = tuple(cls() for cls in _in_definition_order(_concrete(Gate)))
+GATE_NAMES: tuple[str, ...] = tuple(g.name for g in GATES)
+GATE_IDS: tuple[str, ...] = tuple(g.id for g in GATES)
+
+
+def configurable() -> tuple[str, ...]:
+    """The gate names a policy pack may configure under ``gates:``."""
+    return tuple(g.name for g in GATES if g.configurable)

@@ -1,0 +1,158 @@
+"""Model cards: the data scientist's card source plus the evidence, decision and approvals, rendered
+to markdown and HTML (jinja2 templates in ``templates/model_card/``) and to the SageMaker Model Card
+content format (the model card JSON schema), which the hub creates through the SageMaker API."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from govhub.core.decision import Decision
+from govhub.core.evidence import Evidence
+from govhub.numbers import number
+from govhub.resources import templates_dir
+
+TEMPLATES = templates_dir("model_card")
+RISK_RATING = {"high": "High", "prohibited": "High", "limited": "Medium", "minimal": "Low"}
+GROUP_METRICS = ("clarify.DI", "clarify.DPPL", "clarify.RD", "fairlearn.selection_rate")
+CARD_NAME_MAX = 63
+
+
+def _text(card: Mapping[str, Any], key: str) -> str:
+    value = card.get(key, "")
+    if isinstance(value, (list, tuple)):
+        return ", ".join(map(str, value))
+    return "" if value is None else str(value)
+
+
+def _num(value: float | None) -> str:
+    return number(value)
+
+
+def context(
+    card: Mapping[str, Any],
+    decision: Decision,
+    evidence: Evidence,
+    *,
+    model_ref: str,
+    approvals: Sequence[Mapping[str, Any]] = (),
+) -> dict[str, Any]:
+    overall = [m for m in evidence.metrics if not m.group and not m.feature and m.value is not None]
+    by_group: dict[str, list[dict[str, str]]] = {}
+    for m in evidence.metrics:
+        if m.name in GROUP_METRICS and m.group:
+            by_group.setdefault(m.describe_group(), []).append({"metric": m.name, "value": _num(m.value)})
+    return {
+        "model_ref": model_ref,
+        "name": _text(card.get("model") or {}, "name") or model_ref,
+        "intended_use": _text(card, "intended_use"),
+        "limitations": _text(card, "limitations"),
+        "owners": _text(card, "owners"),
+        "training_data": _text(card, "training_data"),
+        "evaluation_data": _text(card, "evaluation_data"),
+        "ethical_considerations": _text(card, "ethical_considerations"),
+        "risk_tier": decision.risk_tier,
+        "outcome": decision.outcome,
+        "policy": f"{decision.policy.name} {decision.policy.version}",
+        "policy_digest": decision.policy.digest,
+        "lineage": {k: str(v) for k, v in (card.get("lineage") or {}).items()},
+        "metrics": [{"metric": m.name, "value": _num(m.value)} for m in overall],
+        "groups": by_group,
+        "gates": [
+            {"id": g.id, "status": g.status, "findings": [f.message for f in g.findings]} for g in decision.gates
+        ],
+        "approvals": [dict(a) for a in approvals],
+    }
+
+
+def _env():
+    import jinja2
+
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES),
+        autoescape=jinja2.select_autoescape(["html"]),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+def render_markdown(ctx: Mapping[str, Any]) -> str:
+    return _env().get_template("model_card.md.j2").render(**ctx)
+
+
+def render_html(ctx: Mapping[str, Any]) -> str:
+    return _env().get_template("model_card.html.j2").render(**ctx)
+
+
+def card_name(model_ref: str) -> str:
+    """A SageMaker model card name ([a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}) for a version ref."""
+    name = "".join(c if c.isalnum() else "-" for c in model_ref.replace("/", "-v")).strip("-")
+    while "--" in name:
+        name = name.replace("--", "-")
+    return name[:CARD_NAME_MAX].rstrip("-")
+
+
+def sagemaker_content(ctx: Mapping[str, Any], *, model_package_arn: str | None = None) -> dict[str, Any]:
+    """The card in SageMaker's model card JSON schema (snake_case sections)."""
+    metric_groups = [
+        {
+            "name": "overall",
+            "metric_data": [
+                {"name": m["metric"], "type": "number", "value": float(m["value"])}
+                for m in ctx["metrics"]
+                if m["value"] not in ("n/a", "∞")
+            ],
+        }
+    ]
+    for group, values in ctx["groups"].items():
+        metric_groups.append(
+            {
+                "name": group[:63],
+                "metric_data": [
+                    {"name": v["metric"], "type": "number", "value": float(v["value"])}
+                    for v in values
+                    if v["value"] not in ("n/a", "∞")
+                ],
+            }
+        )
+    content: dict[str, Any] = {
+        "model_overview": {
+            "model_description": f"{ctx['model_ref']}: {ctx['intended_use']}"[:1024],
+            "model_owner": ctx["owners"][:1024],
+        },
+        "intended_uses": {
+            "intended_uses": ctx["intended_use"][:2048],
+            "factors_affecting_model_efficiency": ctx["limitations"][:2048],
+            "risk_rating": RISK_RATING[ctx["risk_tier"]],
+            "explanations_for_risk_rating": f"use case in risk tier {ctx['risk_tier']}; gates under "
+            f"policy {ctx['policy']}",
+        },
+        "training_details": {"training_observations": ctx["training_data"][:1024]},
+        "evaluation_details": [
+            {
+                "name": "govhub gates",
+                "evaluation_observation": f"decision {ctx['outcome']} under {ctx['policy']} (digest {ctx['policy_digest'][:12]})",
+                "datasets": [ctx["evaluation_data"][:1024]] if ctx["evaluation_data"] else [],
+                "metric_groups": [g for g in metric_groups if g["metric_data"]],
+            }
+        ],
+        "additional_information": {
+            "ethical_considerations": ctx["ethical_considerations"][:2048],
+            "caveats_and_recommendations": ctx["limitations"][:2048],
+            "custom_details": {
+                **{f"gate_{g['id'].removeprefix('gate.')}": g["status"] for g in ctx["gates"]},
+                **{k: v[:1024] for k, v in ctx["lineage"].items()},
+            },
+        },
+    }
+    if ctx["lineage"].get("training_job", "").startswith("arn:aws:sagemaker:"):
+        content["training_details"]["training_job_details"] = {"training_arn": ctx["lineage"]["training_job"]}
+    if model_package_arn:
+        content["model_package_details"] = {"model_package_arn": model_package_arn}
+    return content
+
+
+def sagemaker_content_json(ctx: Mapping[str, Any], **kwargs: Any) -> str:
+    return json.dumps(sagemaker_content(ctx, **kwargs), sort_keys=True)

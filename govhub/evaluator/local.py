@@ -1,0 +1,251 @@
+"""The local evaluator, the embedded default adapter: tables in, normalized evidence out.
+
+Inputs are a predictions table (label, score or predicted label, sensitive attribute columns) and
+optionally a baseline (training) table and a current table for drift and data quality. Parquet and
+CSV are read. Every input problem is an :class:`EvaluationInputError` with one message that names the
+file, the column and the fix; nothing is silently skipped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from govhub.core.evidence import Evidence, Metric, Provenance, sha256_of
+from govhub.evaluator import metrics as m
+
+TOOL = "govhub-local"
+TOOL_VERSION = "0.1.0"
+ERR_MISSING_COLUMN = "{file}: column {column!r} not found; columns are: {columns}"
+ERR_EMPTY = "{file}: the table has no rows"
+ERR_NOT_BINARY = "{file}: label column {column!r} must hold two classes coded 0/1 (found {values})"
+ERR_NAN_SCORES = (
+    "{file}: score column {column!r} has {n} missing or non-numeric values; scores must be numbers in [0, 1]"
+)
+ERR_SCORE_RANGE = "{file}: score column {column!r} must lie in [0, 1] (found {lo} to {hi})"
+ERR_FORMAT = "{file}: unsupported table format {suffix!r}; use .parquet or .csv"
+
+
+class EvaluationInputError(ValueError):
+    """Bad evaluator input; the message names the file, the column and the fix."""
+
+
+def read_table(path: str | Path):
+    import pandas as pd
+
+    path = Path(path)
+    if not path.is_file():
+        raise EvaluationInputError(f"{path}: file not found")
+    suffix = path.suffix.lower()
+    try:
+        if suffix in (".parquet", ".pq"):
+            frame = pd.read_parquet(path)
+        elif suffix in (".csv", ".txt"):
+            frame = pd.read_csv(path)
+        else:
+            raise EvaluationInputError(ERR_FORMAT.format(file=path, suffix=suffix))
+    except EvaluationInputError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - the readers raise many types; the user needs the file and the reason
+        raise EvaluationInputError(f"{path}: cannot be read as {suffix[1:]} ({exc})") from None
+    if len(frame) == 0:
+        raise EvaluationInputError(ERR_EMPTY.format(file=path))
+    return frame
+
+
+def _require(frame, file: Path, columns: Sequence[str]) -> None:
+    for column in columns:
+        if column not in frame.columns:
+            raise EvaluationInputError(
+                ERR_MISSING_COLUMN.format(file=file, column=column, columns=", ".join(map(str, frame.columns)))
+            )
+
+
+@dataclass(frozen=True)
+class EvaluationSpec:
+    predictions: Path
+    label: str
+    sensitive: tuple[str, ...]
+    score: str | None = None
+    prediction: str | None = None
+    threshold: float = 0.5
+    baseline: Path | None = None
+    current: Path | None = None
+    features: tuple[str, ...] = field(default=())  # default: the columns baseline and current share
+
+
+def evaluate(spec: EvaluationSpec, model: dict[str, str] | None = None) -> Evidence:
+    """Compute performance, fairness, drift and data-quality evidence for one model version."""
+    if spec.score is None and spec.prediction is None:
+        raise EvaluationInputError("give a score column (--score) or a predicted-label column (--prediction)")
+    frame = read_table(spec.predictions)
+    _require(frame, spec.predictions, [spec.label, *spec.sensitive, *(c for c in (spec.score, spec.prediction) if c)])
+    prov = _provenance(spec.predictions)
+    y = _binary_labels(frame[spec.label].to_numpy(), spec.predictions, spec.label)
+    score = _scores(frame, spec) if spec.score else None
+    y_pred = (
+        (score >= spec.threshold).astype(np.int64)
+        if score is not None
+        else _binary_labels(frame[spec.prediction].to_numpy(), spec.predictions, str(spec.prediction))
+    )
+    metrics: list[Metric] = []
+    for name, value in m.performance(y, y_pred, score).items():
+        metrics.append(Metric(name=name, value=value, provenance=prov(f"scikit-learn {name}")))
+    for column in spec.sensitive:
+        metrics += _fairness(frame[column].astype(str), column, y, y_pred, prov)
+    if spec.baseline and spec.current:
+        metrics += _drift_and_quality(spec)
+    return Evidence(model=model or {}, metrics=tuple(metrics))
+
+
+def _provenance(path: Path):
+    uri, digest = path.resolve().as_uri(), sha256_of(path)
+
+    def make(variant: str) -> Provenance:
+        return Provenance(
+            artifact_uri=uri, artifact_sha256=digest, tool=TOOL, tool_version=TOOL_VERSION, variant=variant
+        )
+
+    return make
+
+
+def _binary_labels(values: np.ndarray, file: Path, column: str) -> np.ndarray:
+    import pandas as pd
+
+    numeric = pd.to_numeric(pd.Series(values), errors="coerce")
+    if numeric.isna().any() or not set(numeric.unique()) <= {0, 1}:
+        found = sorted(set(pd.Series(values).dropna().astype(str).unique()))[:6]  # only for the message
+        raise EvaluationInputError(ERR_NOT_BINARY.format(file=file, column=column, values=", ".join(found)))
+    return numeric.to_numpy(dtype=np.int64)
+
+
+def _scores(frame, spec: EvaluationSpec) -> np.ndarray:
+    import pandas as pd
+
+    score = pd.to_numeric(frame[spec.score], errors="coerce")
+    if score.isna().any():
+        raise EvaluationInputError(
+            ERR_NAN_SCORES.format(file=spec.predictions, column=spec.score, n=int(score.isna().sum()))
+        )
+    values = score.to_numpy(dtype=np.float64)
+    if values.min() < 0 or values.max() > 1:
+        raise EvaluationInputError(
+            ERR_SCORE_RANGE.format(file=spec.predictions, column=spec.score, lo=values.min(), hi=values.max())
+        )
+    return values
+
+
+def _fairness(groups, column: str, y: np.ndarray, y_pred: np.ndarray, prov) -> list[Metric]:
+    counts = m.GroupCounts.compute(groups, y, y_pred)
+    out: list[Metric] = []
+    for i, value in enumerate(counts.values):
+        group = {column: value}
+        try:
+            values = m.clarify_metrics(*counts.facet(i))
+        except ValueError as exc:
+            out += [
+                Metric(name=name, value=None, error=str(exc), group=group, provenance=prov("clarify"))
+                for name in (
+                    "clarify.CI",
+                    "clarify.DPL",
+                    "clarify.DI",
+                    "clarify.DPPL",
+                    "clarify.RD",
+                    "clarify.SD",
+                    "clarify.AD",
+                )
+            ]
+            continue
+        out += [
+            Metric(name=name, value=v, group=group, provenance=prov("clarify facet value vs rest"))
+            for name, v in values.items()
+        ]
+    for value, rate in zip(counts.values, m.selection_rates(counts), strict=False):
+        out.append(
+            Metric(
+                name="fairlearn.selection_rate",
+                value=float(rate),
+                group={column: value},
+                provenance=prov("fairlearn selection_rate"),
+            )
+        )
+    out.append(
+        Metric(
+            name="fairlearn.equalized_odds_difference",
+            value=m.equalized_odds_difference(counts),
+            group={column: "*"},
+            provenance=prov("fairlearn worst case (between_groups)"),
+        )
+    )
+    return out
+
+
+def feature_drift(base, cur, features: Sequence[str], workers: int | None = None) -> dict[str, dict]:
+    """Drift and quality numbers per feature. Features run on a thread pool: the numpy kernels (sorts,
+    searches) release the GIL, so the cores are used together."""
+    import os
+    from concurrent.futures import ThreadPoolExecutor
+
+    import pandas as pd
+
+    def one(feature: str) -> dict:
+        b, c = base[feature], cur[feature]
+        numeric = pd.api.types.is_numeric_dtype(b) and not pd.api.types.is_bool_dtype(b)
+        already = pd.api.types.is_numeric_dtype(c)
+        parsed = pd.to_numeric(c, errors="coerce") if numeric and not already else c
+        out: dict = {
+            "numeric": numeric,
+            "quality.missing_rate": float(c.isna().mean()),
+            "quality.type_error_rate": float((parsed.isna() & c.notna()).mean()) if numeric and not already else 0.0,
+        }
+        try:
+            if numeric:
+                out["drift"] = m.numeric_drift(b.to_numpy(dtype=np.float64), parsed.to_numpy(dtype=np.float64))
+            else:
+                out["drift"] = m.categorical_drift(b.dropna(), c.dropna())
+        except ValueError as exc:
+            out["error"] = str(exc)
+        return out
+
+    with ThreadPoolExecutor(max_workers=workers or os.cpu_count() or 1) as pool:
+        return dict(zip(features, pool.map(one, features), strict=False))
+
+
+def _drift_and_quality(spec: EvaluationSpec) -> list[Metric]:
+    assert spec.baseline is not None and spec.current is not None
+    base, cur = read_table(spec.baseline), read_table(spec.current)
+    features = spec.features or tuple(c for c in base.columns if c in cur.columns)
+    _require(base, spec.baseline, features)
+    _require(cur, spec.current, features)
+    prov = _provenance(spec.current)
+    out: list[Metric] = []
+    for feature, result in feature_drift(base, cur, features).items():
+        out.append(
+            Metric(
+                name="quality.missing_rate",
+                value=result["quality.missing_rate"],
+                feature=feature,
+                provenance=prov("share of nulls"),
+            )
+        )
+        out.append(
+            Metric(
+                name="quality.type_error_rate",
+                value=result["quality.type_error_rate"],
+                feature=feature,
+                provenance=prov("non-null values that do not parse as the baseline type"),
+            )
+        )
+        if "error" in result:
+            out.append(
+                Metric(name="drift.psi", value=None, error=result["error"], feature=feature, provenance=prov("psi"))
+            )
+            continue
+        variant = "numeric: 10 baseline-quantile bins" if result["numeric"] else "categorical frequencies"
+        out += [
+            Metric(name=name, value=v, feature=feature, provenance=prov(variant)) for name, v in result["drift"].items()
+        ]
+    return out

@@ -1,0 +1,1 @@
+"""Package data, not code: shipped inside the runtime as ``govhub.templates`` (see ``govhub.resources``)."""

@@ -1,0 +1,158 @@
+"""The workflow commands end to end through ``govhub.cli.main``, on the moto hub (see test_workflow)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+
+from govhub.cli import main
+from govhub.core.policy import PACKS_DIR
+from tests.core.test_workflow import CARD, JUSTIFY, PLAN, _decide, hub  # noqa: F401 - the hub fixture
+from tests.mothub import CONFIG
+
+COMMON = ["--platform", str(CONFIG)]
+
+
+def _files(tmp_path: Path, di: float, name: str) -> list[str]:
+    decision, evidence = _decide(di)
+    (tmp_path / f"{name}-decision.json").write_text(decision.model_dump_json(indent=2))
+    (tmp_path / f"{name}-evidence.json").write_text(evidence.to_json())
+    (tmp_path / "card.yaml").write_text(yaml.safe_dump(CARD))
+    return [
+        "--decision",
+        str(tmp_path / f"{name}-decision.json"),
+        "--evidence",
+        str(tmp_path / f"{name}-evidence.json"),
+        "--model-card",
+        str(tmp_path / "card.yaml"),
+    ]
+
+
+def run(capsys, *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_workflow_commands(hub, tmp_path: Path, capsys, monkeypatch) -> None:  # noqa: F811
+    monkeypatch.setenv("GOVHUB_CACHE_DIR", str(tmp_path / "cache"))
+    submit = ["submit", "--team", "fraud", "--use-case", "credit-scoring", *COMMON, "--as", "ci-main"]
+    code, out, _ = run(capsys, *submit, *_files(tmp_path, 0.6, "biased"))
+    assert code == 1 and "registered fraud-credit-scoring/1" in out and "BLOCKED" in out
+    assert "gate.fairness: clarify.DI 0.6 for sex=female is below 0.8 required for risk tier high" in out
+    assert len(hub.tickets()) == 1
+    code, out, _ = run(capsys, *submit, *_files(tmp_path, 0.97, "fair"))
+    assert code == 0 and "registered fraud-credit-scoring/2" in out
+
+    ref = "fraud-credit-scoring/2"
+    code, _, err = run(
+        capsys, "approve", ref, "--stage", "staging", "--justification", JUSTIFY, *COMMON, "--as", "dana@acme.example"
+    )
+    assert code == 2 and "separation of duties: dana@acme.example is the author" in err
+    code, _, err = run(capsys, "promote", "fraud-credit-scoring/1", "--to", "dev", *COMMON, "--as", "erin")
+    assert code == 1 and "gate decision is FAIL" in err
+    for stage, people in (("dev", []), ("staging", ["erin"]), ("prod", ["erin", "frank"])):
+        for person in people:
+            assert (
+                run(capsys, "approve", ref, "--stage", stage, "--justification", JUSTIFY, *COMMON, "--as", person)[0]
+                == 0
+            )
+        if stage == "prod":
+            (tmp_path / "plan.yaml").write_text(PLAN)
+            assert (
+                run(
+                    capsys,
+                    "monitoring",
+                    "attach",
+                    ref,
+                    "--plan",
+                    str(tmp_path / "plan.yaml"),
+                    "--team",
+                    "fraud",
+                    *COMMON,
+                    "--as",
+                    "ci-main",
+                )[0]
+                == 0
+            )
+        code, out, err = run(capsys, "promote", ref, "--to", stage, *COMMON, "--as", "erin")
+        assert code == 0, err
+    assert "registry status Approved" in out
+    code, out, _ = run(capsys, "status", ref, *COMMON, "--as", "auditor")
+    assert code == 0 and "stage prod" in out and "prod     approvals 2/2 erin, frank" in out
+
+    code, out, _ = run(capsys, "status", "fraud-credit-scoring", *COMMON, "--as", "auditor")
+    assert code == 0 and out.splitlines()[0].split()[:3] == [
+        "fraud-credit-scoring/1",
+        "registered",
+        "PendingManualApproval",
+    ]
+    assert "fraud-credit-scoring/2" in out.splitlines()[1] and "Approved" in out.splitlines()[1]
+    code, out, _ = run(capsys, "audit", "verify", *COMMON, "--as", "auditor")
+    assert code == 0 and "verified" in out
+    copy = tmp_path / "copy"
+    assert run(capsys, "audit", "copy", str(copy), *COMMON, "--as", "auditor")[0] == 0
+    assert run(capsys, "audit", "verify", "--from", str(copy))[0] == 0
+    entry = sorted((copy / "govhub-audit-log" / "entries").iterdir())[5]
+    doc = json.loads(entry.read_text())
+    doc["actor"] = "someone else"
+    entry.write_text(json.dumps(doc))
+    code, _, err = run(capsys, "audit", "verify", "--from", str(copy))
+    assert code == 1 and "[modified] entry 6" in err
+
+    code, out, _ = run(
+        capsys,
+        "audit",
+        "export",
+        "--model",
+        ref,
+        "--format",
+        "html",
+        "--out",
+        str(tmp_path / "pack.html"),
+        *COMMON,
+        "--as",
+        "auditor",
+    )
+    assert code == 0 and "verified" in out
+    assert "frank" in (tmp_path / "pack.html").read_text()
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["approve", "nope", "--stage", "dev", "--justification", JUSTIFY], "GROUP/VERSION"),
+        (
+            ["submit", "--team", "ghost", "--decision", "d.json", "--evidence", "e.json", "--model-card", "c.yaml"],
+            "no team named 'ghost'",
+        ),
+        (["audit", "verify", "--anchor", "12:abc"], "write SEQ:SHA256"),
+        (
+            ["monitoring", "attach", "fraud-credit-scoring/1", "--plan", "missing.yaml", "--team", "fraud"],
+            "not in the hub registry",
+        ),
+    ],
+)
+def test_bad_input_is_one_message(hub, capsys, argv, message) -> None:  # noqa: F811
+    code, _, err = run(capsys, *argv, *COMMON)
+    assert code == 2 and message in err and "Traceback" not in err
+
+
+def test_policy_publish_and_fetch(hub, tmp_path: Path, capsys, monkeypatch) -> None:  # noqa: F811
+    monkeypatch.setenv("GOVHUB_CACHE_DIR", str(tmp_path / "cache"))
+    code, out, _ = run(
+        capsys,
+        "policy",
+        "publish",
+        str(PACKS_DIR / "minimal.yaml"),
+        str(PACKS_DIR / "high.yaml"),
+        *COMMON,
+        "--as",
+        "platform-ci",
+    )
+    assert code == 0 and "published govhub-minimal 1.0.0" in out and "already published govhub-high 1.0.0" in out
+    code, out, _ = run(capsys, "policy", "fetch", "govhub-minimal", "--team", "fraud", *COMMON)
+    assert code == 0 and (tmp_path / "cache" / "policies" / "govhub-minimal" / "1.0.0.yaml").is_file()

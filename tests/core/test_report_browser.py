@@ -1,0 +1,117 @@
+"""The HTML gate report, opened in headless Chromium: what a person sees, not only the HTML text."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from govhub.core.gates import GATES
+from govhub.core.policy import pack_for_tier
+from govhub.core.report import render_report
+from tests.core.test_policy_and_decision import evidence, judge
+
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--hide-scrollbars",
+]
+FAIL_RED = (179, 38, 30)  # .outcome.fail
+BAR_RED = (194, 65, 58)  # a failing fairness bar
+BAR_GREEN = (61, 139, 90)  # a passing fairness bar
+
+
+def chromium() -> str:
+    found = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
+    if not found:
+        message = "Chromium is not installed (Debian package chromium; `make test` installs it as root)"
+        if os.environ.get("GOVHUB_REQUIRE_ALL_TESTS"):
+            pytest.fail(message)
+        pytest.skip(message)
+    return found
+
+
+def browse(page: Path, tmp_path: Path, *extra: str) -> subprocess.CompletedProcess:
+    profile = tmp_path / "chromium-profile"
+    return subprocess.run(
+        [chromium(), *CHROMIUM_FLAGS, f"--user-data-dir={profile}", *extra, page.as_uri()],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+@pytest.fixture()
+def failing_report(tmp_path) -> Path:
+    pack = pack_for_tier("high")
+    ev = evidence(di_female=0.62)
+    page = tmp_path / "report.html"
+    page.write_text(render_report(judge(ev, pack, today=date(2026, 11, 28)), ev, pack))
+    return page
+
+
+def test_rendered_dom_shows_outcome_reasons_and_gate_table(failing_report, tmp_path) -> None:
+    dom = browse(failing_report, tmp_path, "--dump-dom").stdout
+    assert '<span id="outcome" class="outcome fail">FAIL</span>' in dom
+    assert "clarify.DI 0.62 for sex=female is below 0.8 required for risk tier high" in dom
+    assert dom.count("<tr data-gate=") == len(GATES)
+    assert 'data-metric="clarify.DI"' in dom
+
+
+def test_screenshot_shows_the_red_verdict_and_both_bar_colours(failing_report, tmp_path) -> None:
+    from PIL import Image
+
+    shot = tmp_path / "shot.png"
+    browse(failing_report, tmp_path, f"--screenshot={shot}", "--window-size=1100,1600")
+    assert shot.exists(), "Chromium wrote no screenshot"
+    pixels: list[tuple[int, int, int]] = list(Image.open(shot).convert("RGB").get_flattened_data())  # type: ignore[arg-type]
+    counts = {
+        name: sum(1 for p in pixels if all(abs(a - b) <= 6 for a, b in zip(p, colour, strict=False)))
+        for name, colour in {"verdict": FAIL_RED, "bad bar": BAR_RED, "good bar": BAR_GREEN}.items()
+    }
+    assert counts["verdict"] > 500, counts  # the FAIL badge is painted
+    assert counts["bad bar"] > 300 and counts["good bar"] > 300, counts  # female bar fails, male bar passes
+
+
+def test_model_card_renders_in_the_browser(tmp_path) -> None:
+    from govhub.core import model_card
+    from tests.core.test_policy_and_decision import CARD, LINEAGE
+
+    pack = pack_for_tier("high")
+    ev = evidence(di_female=0.62)
+    card = {**CARD, "lineage": LINEAGE}
+    ctx = model_card.context(
+        card,
+        judge(ev, pack, today=date(2026, 11, 28)),
+        ev,
+        model_ref="fraud-credit-scoring/3",
+        approvals=[
+            {
+                "type": "approval",
+                "stage": "staging",
+                "who": "erin@acme.example",
+                "when": "2026-11-28T10:00:00",
+                "justification": "reviewed the report",
+            }
+        ],
+    )
+    page = tmp_path / "card.html"
+    page.write_text(model_card.render_html(ctx))
+    dom = browse(page, tmp_path, "--dump-dom").stdout
+    assert '<span id="outcome" class="badge fail">FAIL</span>' in dom
+    assert dom.count('<tr class="gate">') == len(GATES)
+    assert "clarify.DI 0.62 for sex=female is below 0.8" in dom
+    assert "approval for <strong>staging</strong> by erin@acme.example" in dom
+    assert "consumer credit scoring" in dom and "sex=female" in dom
+    markdown = model_card.render_markdown(ctx)
+    assert "| gate.fairness | fail |" in markdown and "{{" not in markdown

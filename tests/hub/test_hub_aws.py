@@ -1,0 +1,376 @@
+"""The AWS hub stack, asserted on the synthesized Terraform JSON of the example estate."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.helpers import as_list, by_path, only, policy, ref, resources, statements
+
+pytestmark = pytest.mark.synth
+
+KEY = "${aws_kms_key.hub-key_2B603B80.arn}"  # the hub key (its path is checked in the KMS test)
+
+RECSYS = "${aws_organizations_account.account-recsys.id}"  # the vended account, referenced not spelled
+TEAM_ROOTS = {
+    "fraud": "arn:aws:iam::333333333333:root",
+    "recsys": f"arn:aws:iam::{RECSYS}:root",
+    "claims": "arn:aws:iam::444444444444:root",
+}
+
+EXPECTED_HUB_RESOURCES = {
+    "aws_cloudtrail": 1,
+    "aws_cloudwatch_event_bus": 1,
+    "aws_cloudwatch_event_bus_policy": 1,
+    "aws_cloudwatch_event_rule": 3,
+    "aws_cloudwatch_event_target": 3,
+    "aws_ecr_repository": 1,
+    "aws_ecr_repository_policy": 1,
+    "aws_iam_role": 7,
+    "aws_iam_role_policy": 7,
+    "aws_kms_alias": 1,
+    "aws_kms_key": 1,
+    "aws_organizations_account": 1,
+    "aws_organizations_organizational_unit": 1,
+    "aws_organizations_policy": 2,
+    "aws_organizations_policy_attachment": 2,
+    "aws_s3_bucket": 2,
+    "aws_s3_bucket_lifecycle_configuration": 2,
+    "aws_s3_bucket_notification": 2,
+    "aws_s3_bucket_object_lock_configuration": 1,
+    "aws_s3_bucket_ownership_controls": 2,
+    "aws_s3_bucket_policy": 2,
+    "aws_s3_bucket_public_access_block": 2,
+    "aws_s3_bucket_server_side_encryption_configuration": 2,
+    "aws_s3_object": 3,
+    "aws_s3_bucket_versioning": 2,
+    "aws_sagemaker_model_package_group": 5,
+    "aws_sagemaker_model_package_group_policy": 5,
+    "aws_sns_topic": 1,
+    "aws_sns_topic_policy": 1,
+    "aws_sqs_queue": 2,
+    "aws_sqs_queue_policy": 1,
+}
+
+
+def test_hub_has_exactly_the_expected_resource_set(hub: dict) -> None:
+    assert {t: len(v) for t, v in hub["resource"].items()} == EXPECTED_HUB_RESOURCES
+    assert set(hub["data"]) == {"aws_organizations_organization"}
+
+
+def test_providers_assume_the_access_role_in_governance_and_management_accounts(hub: dict) -> None:
+    default, management = hub["provider"]["aws"]
+    assert "alias" not in default and management["alias"] == "management"
+    assert default["assume_role"][0]["role_arn"] == "arn:aws:iam::222222222222:role/OrganizationAccountAccessRole"
+    assert management["assume_role"][0]["role_arn"] == "arn:aws:iam::111111111111:role/OrganizationAccountAccessRole"
+    assert default["allowed_account_ids"] == ["222222222222"] and management["allowed_account_ids"] == ["111111111111"]
+    # Organizations resources go to the management account, nothing else does.
+    management_types = {
+        t for t, items in hub["resource"].items() for b in items.values() if b.get("provider") == "aws.management"
+    }
+    assert management_types == {
+        "aws_organizations_organizational_unit",
+        "aws_organizations_policy",
+        "aws_organizations_policy_attachment",
+        "aws_organizations_account",
+        "aws_cloudtrail",
+    }
+
+
+def test_scps_carry_every_guardrail_and_attach_to_the_workloads_ou(hub: dict) -> None:
+    scps = {b["name"]: b for b in resources(hub, "aws_organizations_policy").values()}
+    assert set(scps) == {"govhub-baseline", "govhub-ml-guardrails"}
+    assert all(b["type"] == "SERVICE_CONTROL_POLICY" for b in scps.values())
+    baseline = statements(scps["govhub-baseline"]["content"])
+    ml = statements(scps["govhub-ml-guardrails"]["content"])
+    assert set(baseline) == {"DenyCloudTrailTampering", "DenyS3WritesWithoutKms", "DenyLeavingOrganization"}
+    assert set(ml) == {"DenyRegionsOutsideAllowList", "DenySageMakerEndpointsOutsideVpc"}
+    assert all(s["Effect"] == "Deny" for s in [*baseline.values(), *ml.values()])
+    assert {"cloudtrail:StopLogging", "cloudtrail:DeleteTrail"} <= set(baseline["DenyCloudTrailTampering"]["Action"])
+    assert baseline["DenyS3WritesWithoutKms"]["Condition"] == {
+        "StringNotEqualsIfExists": {"s3:x-amz-server-side-encryption": ["aws:kms", "aws:kms:dsse"]}
+    }
+    assert baseline["DenyLeavingOrganization"]["Action"] == ["organizations:LeaveOrganization"]
+    region = ml["DenyRegionsOutsideAllowList"]
+    assert region["Condition"]["StringNotEquals"] == {"aws:RequestedRegion": ["eu-west-1", "eu-central-1"]}
+    assert "iam:*" in region["NotAction"] and "sagemaker:*" not in region["NotAction"]
+    assert ml["DenySageMakerEndpointsOutsideVpc"]["Condition"] == {"Null": {"sagemaker:VpcSubnets": "true"}}
+    ou = only(hub, "aws_organizations_organizational_unit")
+    assert ou["name"] == "ml-workloads"
+    assert ou["parent_id"] == "${data.aws_organizations_organization.organization.roots[0].id}"
+    attachments = resources(hub, "aws_organizations_policy_attachment").values()
+    assert {a["target_id"] for a in attachments} == {"${aws_organizations_organizational_unit.workloads-ou.id}"}
+    assert len({a["policy_id"] for a in attachments}) == 2
+
+
+def test_vended_account_is_created_in_the_workloads_ou(hub: dict) -> None:
+    account = only(hub, "aws_organizations_account")
+    assert account["email"] == "aws-recsys@acme.example" and account["name"] == "acme-recsys"
+    assert account["parent_id"] == "${aws_organizations_organizational_unit.workloads-ou.id}"
+    assert account["close_on_deletion"] is False and account["role_name"] == "OrganizationAccountAccessRole"
+
+
+def test_audit_bucket_is_object_locked_in_compliance_mode_and_tls_only(hub: dict) -> None:
+    bucket = by_path(hub, "aws_s3_bucket", "audit-bucket/bucket")
+    assert bucket["bucket"] == "govhub-audit-222222222222-eu-west-1" and bucket["object_lock_enabled"] is True
+    lock = only(hub, "aws_s3_bucket_object_lock_configuration")
+    assert lock["bucket"] == ref(hub, "aws_s3_bucket", "audit-bucket/bucket", "id")
+    assert lock["rule"]["default_retention"] == {"mode": "COMPLIANCE", "days": 2555}
+    assert by_path(hub, "aws_s3_bucket_versioning", "audit-bucket/versioning")["versioning_configuration"] == {
+        "status": "Enabled"
+    }
+    sse = by_path(hub, "aws_s3_bucket_server_side_encryption_configuration", "audit-bucket/encryption")
+    assert sse["rule"][0]["apply_server_side_encryption_by_default"] == {
+        "sse_algorithm": "aws:kms",
+        "kms_master_key_id": KEY,
+    }
+    pab = by_path(hub, "aws_s3_bucket_public_access_block", "audit-bucket/public-access-block")
+    assert all(
+        pab[k] is True
+        for k in ("block_public_acls", "block_public_policy", "ignore_public_acls", "restrict_public_buckets")
+    )
+    st = statements(by_path(hub, "aws_s3_bucket_policy", "audit-bucket/policy")["policy"])
+    assert st["DenyInsecureTransport"]["Effect"] == "Deny"
+    assert st["DenyInsecureTransport"]["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+    trail_arn = "arn:aws:cloudtrail:eu-west-1:111111111111:trail/govhub-org-trail"
+    assert st["AllowCloudTrailWrite"]["Condition"]["StringEquals"]["aws:SourceArn"] == trail_arn
+    assert st["AllowCloudTrailWrite"]["Resource"] == [
+        "arn:aws:s3:::govhub-audit-222222222222-eu-west-1/AWSLogs/111111111111/*",
+        "arn:aws:s3:::govhub-audit-222222222222-eu-west-1/AWSLogs/o-a1b2c3d4e5/*",
+    ]
+
+
+def test_organization_trail_writes_encrypted_validated_logs_to_the_audit_bucket(hub: dict) -> None:
+    trail = only(hub, "aws_cloudtrail")
+    assert trail["is_organization_trail"] and trail["is_multi_region_trail"] and trail["enable_log_file_validation"]
+    assert trail["s3_bucket_name"] == ref(hub, "aws_s3_bucket", "audit-bucket/bucket", "bucket")
+    assert trail["kms_key_id"] == KEY
+    assert ref(hub, "aws_s3_bucket_policy", "audit-bucket/policy", "id")[2:-4] in trail["depends_on"]
+
+
+def test_kms_key_rotates_and_grants_spokes_only_s3_and_ecr_use(hub: dict) -> None:
+    key = only(hub, "aws_kms_key")
+    assert key["//"]["metadata"]["path"] == "hub-aws/hub-key/key" and KEY == ref(
+        hub, "aws_kms_key", "hub-key/key", "arn"
+    )
+    assert key["enable_key_rotation"] is True and key["deletion_window_in_days"] == 30
+    st = statements(key["policy"])
+    assert set(st) == {
+        "EnableGovernanceAccountAdministration",
+        "AllowCloudTrailToEncryptLogs",
+        "AllowEventBridgeToEncryptForTargets",
+        "AllowSpokesThroughS3AndEcr",
+    }
+    spokes = st["AllowSpokesThroughS3AndEcr"]
+    assert sorted(spokes["Principal"]["AWS"]) == sorted(TEAM_ROOTS.values())
+    assert spokes["Action"] == ["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey"]
+    assert spokes["Condition"] == {
+        "StringEquals": {"kms:ViaService": ["s3.eu-west-1.amazonaws.com", "ecr.eu-west-1.amazonaws.com"]}
+    }
+    assert only(hub, "aws_kms_alias")["name"] == "alias/govhub/hub"
+
+
+def test_artifact_bucket_gives_each_team_its_own_prefix(hub: dict) -> None:
+    st = statements(by_path(hub, "aws_s3_bucket_policy", "artifact-bucket/policy")["policy"])
+    arn = "arn:aws:s3:::govhub-artifacts-222222222222-eu-west-1"
+    assert st["TeamFraudWritesOwnPrefix"]["Resource"] == [f"{arn}/teams/fraud/*"]
+    assert st["TeamFraudWritesOwnPrefix"]["Principal"] == {"AWS": TEAM_ROOTS["fraud"]}
+    assert st["TeamRecsysWritesOwnPrefix"]["Principal"] == {"AWS": TEAM_ROOTS["recsys"]}
+    assert st["TeamClaimsReadsPoliciesAndPipelines"]["Resource"] == [f"{arn}/policies/*", f"{arn}/pipelines/*"]
+    assert len(st) == 1 + 3 * 3
+
+
+def test_model_package_groups_per_team_and_use_case_registrable_only_by_their_team(hub: dict) -> None:
+    groups = {b["model_package_group_name"]: b for b in resources(hub, "aws_sagemaker_model_package_group").values()}
+    assert set(groups) == {"fraud", "fraud-credit-scoring", "fraud-transaction-alerts", "recsys", "claims"}
+    assert groups["fraud-credit-scoring"]["tags"]["risk-tier"] == "high"
+    assert groups["fraud-transaction-alerts"]["tags"]["risk-tier"] == "limited"
+    assert groups["recsys"]["tags"]["risk-tier"] == "limited"  # the team's highest allowed tier
+    for body in resources(hub, "aws_sagemaker_model_package_group_policy").values():
+        name = body["model_package_group_name"].split(".")[1]  # ${aws_sagemaker_model_package_group.<id>...}
+        group = name.removeprefix("model-group-")
+        team = group.split("-")[0]
+        (st,) = policy(body["resource_policy"])["Statement"]
+        assert st["Effect"] == "Allow" and st["Principal"] == {"AWS": TEAM_ROOTS[team]}
+        assert st["Action"] == [
+            "sagemaker:CreateModelPackage",
+            "sagemaker:DescribeModelPackage",
+            "sagemaker:DescribeModelPackageGroup",
+            "sagemaker:ListModelPackages",
+        ]
+        assert st["Resource"] == [
+            f"${{aws_sagemaker_model_package_group.{name}.arn}}",
+            f"arn:aws:sagemaker:eu-west-1:222222222222:model-package/{group}/*",
+        ]
+
+
+def test_governance_bus_is_restricted_to_the_organization_and_routes_to_alerts_and_tickets(hub: dict) -> None:
+    assert only(hub, "aws_cloudwatch_event_bus")["name"] == "govhub-governance"
+    (st,) = policy(only(hub, "aws_cloudwatch_event_bus_policy")["policy"])["Statement"]
+    assert st["Action"] == ["events:PutEvents"]
+    assert st["Condition"] == {"StringEquals": {"aws:PrincipalOrgID": "o-a1b2c3d4e5"}}
+    rules = {b["name"]: json.loads(b["event_pattern"]) for b in resources(hub, "aws_cloudwatch_event_rule").values()}
+    assert rules["govhub-model-package-state"] == {
+        "source": ["aws.sagemaker"],
+        "detail-type": ["SageMaker Model Package State Change"],
+    }
+    assert rules["govhub-gate-decision-failed"]["detail"] == {"outcome": ["fail", "error"]}
+    assert all(
+        b["event_bus_name"] == "${aws_cloudwatch_event_bus.governance-bus.name}"
+        for b in resources(hub, "aws_cloudwatch_event_rule").values()
+    )
+    routes = {
+        (t["rule"].split(".")[1], t["arn"].split(".")[1])
+        for t in resources(hub, "aws_cloudwatch_event_target").values()
+    }
+    assert routes == {
+        ("rule-model-package-state", "alerts"),
+        ("rule-gate-decision", "alerts"),
+        ("rule-gate-decision-failed", "tickets"),
+    }
+    queue = statements(only(hub, "aws_sqs_queue_policy")["policy"])["AllowFailedDecisionRule"]
+    assert queue["Principal"] == {"Service": "events.amazonaws.com"}
+    assert queue["Condition"] == {
+        "ArnEquals": {"aws:SourceArn": "${aws_cloudwatch_event_rule.rule-gate-decision-failed.arn}"}
+    }
+    tickets = resources(hub, "aws_sqs_queue")["tickets"]
+    assert json.loads(tickets["redrive_policy"]) == {
+        "deadLetterTargetArn": "${aws_sqs_queue.tickets-dlq.arn}",
+        "maxReceiveCount": 5,
+    }
+    assert all(q["kms_master_key_id"] == KEY for q in resources(hub, "aws_sqs_queue").values())
+
+
+def test_ecr_repository_is_immutable_scanned_encrypted_and_pullable_by_spokes(hub: dict) -> None:
+    repo = only(hub, "aws_ecr_repository")
+    assert repo["image_tag_mutability"] == "IMMUTABLE" and repo["image_scanning_configuration"] == {
+        "scan_on_push": True
+    }
+    assert repo["encryption_configuration"] == [{"encryption_type": "KMS", "kms_key": KEY}]
+    (st,) = policy(only(hub, "aws_ecr_repository_policy")["policy"])["Statement"]
+    assert sorted(st["Principal"]["AWS"]) == sorted(TEAM_ROOTS.values())
+    assert not any(a.endswith("*") or a.startswith("ecr:Put") for a in st["Action"])
+
+
+def test_hub_roles_are_least_privilege_and_humans_need_mfa(hub: dict) -> None:
+    roles = {b["name"]: b for b in resources(hub, "aws_iam_role").values()}
+    assert set(roles) == {
+        "govhub-platform-admin",
+        "govhub-approver",
+        "govhub-auditor",
+        "govhub-ci-deployer",
+        "govhub-submit-fraud",
+        "govhub-submit-recsys",
+        "govhub-submit-claims",
+    }
+    for name in ("govhub-platform-admin", "govhub-approver", "govhub-auditor"):
+        (trust,) = policy(roles[name]["assume_role_policy"])["Statement"]
+        assert trust["Condition"] == {"Bool": {"aws:MultiFactorAuthPresent": "true"}}
+        assert trust["Principal"] == {"AWS": "arn:aws:iam::222222222222:root"}
+    inline = {b["name"]: statements(b["policy"]) for b in resources(hub, "aws_iam_role_policy").values()}
+    for name, sts in inline.items():
+        for sid, st in sts.items():
+            actions = as_list(st["Action"])
+            assert "*" not in actions, (name, sid)
+            if as_list(st["Resource"]) == ["*"]:
+                assert all(not a.endswith("*") for a in actions), (name, sid)
+    auditor = inline["govhub-auditor-permissions"]
+    written = [
+        a
+        for st in auditor.values()
+        for a in as_list(st["Action"])
+        if not a.split(":")[1].startswith(("Get", "List", "Describe", "Lookup", "Decrypt"))
+    ]
+    assert written == [], "the auditor role must be read-only"
+    approver = inline["govhub-approver-permissions"]
+    assert approver["SetApprovalStatus"]["Action"] == ["sagemaker:UpdateModelPackage"]
+    assert approver["AppendAuditLog"]["Resource"] == [
+        ref(hub, "aws_s3_bucket", "audit-bucket/bucket", "arn") + "/govhub-audit-log/*"
+    ]
+    ci = inline["govhub-ci-deployer-permissions"]
+    assert sorted(ci["AssumeSpokeDeployRoles"]["Resource"]) == sorted(
+        f"arn:aws:iam::{a}:role/govhub/govhub-deploy" for a in ("333333333333", RECSYS, "444444444444")
+    )
+
+
+def test_each_team_has_one_submitter_role_scoped_to_its_own_groups(hub: dict) -> None:
+    roles = {b["name"]: b for b in resources(hub, "aws_iam_role").values()}
+    (trust,) = policy(roles["govhub-submit-fraud"]["assume_role_policy"])["Statement"]
+    assert trust["Principal"] == {"AWS": "arn:aws:iam::333333333333:root"}
+    inline = {b["name"]: statements(b["policy"]) for b in resources(hub, "aws_iam_role_policy").values()}
+    fraud = inline["govhub-submit-fraud-permissions"]
+    actions = {a for st in fraud.values() for a in as_list(st["Action"])}
+    assert "sagemaker:CreateModelPackage" in actions and "events:PutEvents" in actions
+    assert "sagemaker:UpdateModelPackage" not in actions, "a team must not set its own approval status"
+    groups = " ".join(as_list(fraud["RegisterInOwnGroups"]["Resource"]))
+    assert "model-group-fraud-credit-scoring" in groups and "model-group-fraud" in groups
+    assert "claims" not in groups and "recsys" not in groups
+    assert as_list(fraud["StoreOwnEvidence"]["Resource"]) == [
+        ref(hub, "aws_s3_bucket", "artifact-bucket/bucket", "arn") + "/teams/fraud/*"
+    ]
+    assert fraud["AppendAuditLog"]["Action"] == ["s3:GetObject", "s3:PutObject"]
+
+
+def test_hub_publishes_the_pipeline_templates_to_the_artifact_store(hub: dict) -> None:
+    from govhub.pipelines import PIPELINES, published
+
+    objects = {b["key"]: b for b in resources(hub, "aws_s3_object").values()}
+    assert (
+        set(objects)
+        == set(published())
+        == {
+            "pipelines/1.0.0/aws/sagemaker_pipeline.json.j2",
+            "pipelines/1.0.0/azure/azureml_pipeline.yml.j2",
+            "pipelines/1.0.0/gcp/vertex_pipeline.py.j2",
+        }
+    )
+    for key, body in objects.items():
+        # stored escaped for Terraform ($${ and %%{), which writes the original text to S3
+        assert (
+            body["content"].replace("$${", "${").replace("%%{", "%{") == (PIPELINES / key.split("/", 2)[2]).read_text()
+        )
+        assert body["bucket"] == ref(hub, "aws_s3_bucket", "artifact-bucket/bucket", "bucket")
+        assert body["server_side_encryption"] == "aws:kms" and body["kms_key_id"] == KEY
+    assert objects["pipelines/1.0.0/aws/sagemaker_pipeline.json.j2"]["content_type"] == "application/json"
+
+
+def test_hub_exports_its_facts_as_outputs(hub: dict) -> None:
+    outputs = hub["output"]
+    for name in (
+        "artifact_bucket",
+        "audit_bucket",
+        "kms_key_arn",
+        "event_bus_arn",
+        "ticket_queue_url",
+        "alerts_topic_arn",
+        "ecr_repository_url",
+        "role_approver_arn",
+        "role_ci_deployer_arn",
+    ):
+        assert f"out-{name}" in outputs
+    assert outputs["out-event_bus_arn"]["value"] == "${aws_cloudwatch_event_bus.governance-bus.arn}"
+
+
+def test_trail_records_object_access_to_every_govhub_bucket(hub: dict) -> None:
+    (selector,) = only(hub, "aws_cloudtrail")["event_selector"]
+    assert selector["read_write_type"] == "All" and selector["include_management_events"] is True
+    (data,) = selector["data_resource"]
+    assert data["type"] == "AWS::S3::Object"
+    assert sorted(data["values"]) == sorted(
+        [
+            ref(hub, "aws_s3_bucket", "audit-bucket/bucket", "arn") + "/",
+            ref(hub, "aws_s3_bucket", "artifact-bucket/bucket", "arn") + "/",
+            "arn:aws:s3:::fraud-data-333333333333-eu-west-1/",
+            f"arn:aws:s3:::recsys-data-{RECSYS}-eu-central-1/",
+            "arn:aws:s3:::claims-data-444444444444-eu-west-1/",
+        ]
+    )
+
+
+def test_lifecycle_never_expires_versions_before_the_lock_ends(hub: dict) -> None:
+    audit = by_path(hub, "aws_s3_bucket_lifecycle_configuration", "audit-bucket/lifecycle")["rule"][0]
+    assert audit["noncurrent_version_expiration"] == [{"noncurrent_days": 2556}]
+    artifacts = by_path(hub, "aws_s3_bucket_lifecycle_configuration", "artifact-bucket/lifecycle")["rule"][0]
+    assert artifacts["noncurrent_version_expiration"] == [{"noncurrent_days": 365}]
+    assert artifacts["abort_incomplete_multipart_upload"] == [{"days_after_initiation": 7}]

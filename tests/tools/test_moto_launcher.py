@@ -1,0 +1,75 @@
+"""The emulator's one correction (infra/moto_launcher.py): a TLS-only Deny does not apply, because AWS
+is reached over TLS; every other Deny still denies."""
+
+from __future__ import annotations
+
+import json
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError
+
+from tools.emulator import MotoServer
+from tools.moto_launcher import insecure_only
+
+TLS_ONLY = {
+    "Sid": "DenyInsecureTransport",
+    "Effect": "Deny",
+    "Principal": "*",
+    "Action": "s3:*",
+    "Resource": ["arn:aws:s3:::launcher-test", "arn:aws:s3:::launcher-test/*"],
+    "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+}
+
+
+def test_only_the_tls_condition_is_recognised() -> None:
+    assert insecure_only(TLS_ONLY)
+    assert not insecure_only({**TLS_ONLY, "Condition": {"Bool": {"aws:SecureTransport": "true"}}})
+    assert not insecure_only({**TLS_ONLY, "Condition": {"StringEquals": {"aws:PrincipalOrgID": "o-1"}}})
+    assert not insecure_only({k: v for k, v in TLS_ONLY.items() if k != "Condition"})
+
+
+def test_tls_only_buckets_work_and_other_denies_still_deny(tmp_path) -> None:
+    with MotoServer(log=tmp_path / "moto.log") as moto:
+        s3 = boto3.client(
+            "s3", endpoint_url=moto.endpoint, region_name="eu-west-1", aws_access_key_id="t", aws_secret_access_key="t"
+        )
+        s3.create_bucket(Bucket="launcher-test", CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
+        s3.put_bucket_policy(
+            Bucket="launcher-test", Policy=json.dumps({"Version": "2012-10-17", "Statement": [TLS_ONLY]})
+        )
+        s3.put_object(Bucket="launcher-test", Key="a", Body=b"x")
+        assert s3.get_object(Bucket="launcher-test", Key="a")["Body"].read() == b"x"
+        deny = {
+            "Sid": "DenyWrites",
+            "Effect": "Deny",
+            "Principal": "*",
+            "Action": "s3:PutObject",
+            "Resource": "arn:aws:s3:::launcher-test/*",
+        }
+        s3.put_bucket_policy(
+            Bucket="launcher-test", Policy=json.dumps({"Version": "2012-10-17", "Statement": [TLS_ONLY, deny]})
+        )
+        with pytest.raises(ClientError, match="403|Forbidden"):
+            s3.put_object(Bucket="launcher-test", Key="b", Body=b"x")
+
+
+def test_rules_with_sns_targets_deliver_instead_of_failing_put_events(tmp_path) -> None:
+    with MotoServer(log=tmp_path / "moto.log") as moto:
+        kwargs = dict(
+            endpoint_url=moto.endpoint, region_name="eu-west-1", aws_access_key_id="t", aws_secret_access_key="t"
+        )
+        events, sns, sqs = (boto3.client(s, **kwargs) for s in ("events", "sns", "sqs"))
+        topic = sns.create_topic(Name="alerts")["TopicArn"]
+        queue = sqs.create_queue(QueueName="alert-copies")["QueueUrl"]
+        queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn)
+        events.create_event_bus(Name="bus")
+        events.put_rule(Name="all", EventBusName="bus", EventPattern=json.dumps({"source": ["govhub"]}))
+        events.put_targets(Rule="all", EventBusName="bus", Targets=[{"Id": "alerts", "Arn": topic}])
+        result = events.put_events(
+            Entries=[{"Source": "govhub", "DetailType": "t", "Detail": '{"a": 1}', "EventBusName": "bus"}]
+        )
+        assert result["FailedEntryCount"] == 0
+        (message,) = sqs.receive_message(QueueUrl=queue, WaitTimeSeconds=1)["Messages"]
+        assert json.loads(json.loads(message["Body"])["Message"])["detail"] == {"a": 1}
