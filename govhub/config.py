@@ -265,11 +265,11 @@ class ConfigError(Exception):
 
 def load_config(path: str | Path) -> PlatformConfig:
     """Load and fully validate ``path``; raise :class:`ConfigError` listing every problem."""
+    from govhub import inputs
+
     path = Path(path)
     source = str(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
+    if not path.exists():
         raise ConfigError(
             source,
             [
@@ -277,19 +277,28 @@ def load_config(path: str | Path) -> PlatformConfig:
                     "", "the file does not exist", "pass the path of your platform.yaml, e.g. examples/platform.yaml"
                 )
             ],
-        ) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(
-            source, [Problem("", f"the file cannot be read: {exc}", "check its permissions and that it is UTF-8 text")]
-        ) from None
+        )
+    try:
+        text = inputs.read_text(path, "platform config")
+    except inputs.InputError as exc:
+        problem, _, fix = str(exc).removeprefix(f"{source}: ").partition("; ")
+        raise ConfigError(source, [Problem("", problem, fix or "check the file's permissions")]) from None
     return parse_config(text, source)
 
 
 def parse_config(text: str, source: str = "<string>") -> PlatformConfig:
     """Validate YAML text; ``source`` names it in the report."""
+    from govhub import inputs
+
     try:
+        inputs.check_events(text, source)
         node = yaml.compose(text, Loader=yaml.SafeLoader)
+        if node is not None:
+            inputs.check_expansion(node, source)
         data = yaml.safe_load(text)
+    except inputs.InputError as exc:
+        problem, _, fix = str(exc).removeprefix(f"{source}: ").partition("; ")
+        raise ConfigError(source, [Problem("", problem, fix or "simplify the document")]) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark else None
@@ -363,6 +372,12 @@ def _dotted(loc: Iterable[Any]) -> str:
     for part in loc:
         out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
     return out
+
+
+def _description(loc: tuple, field: str) -> str:
+    model = _model_at(loc)
+    info = model.model_fields.get(field) if model else None
+    return (info.description or "") if info is not None else ""
 
 
 def _mapping(value: Any) -> dict[str, Any]:
@@ -443,6 +458,23 @@ def _translate(err: Mapping[str, Any], lines: Mapping[tuple, int]) -> Problem:
             fix = f"put the value in quotes (unquoted numbers lose leading zeros); {fix}"
         return Problem(path, f"expected {expected}, got {type(value).__name__} {value!r}", fix, line)
     fix = FIELD_FIXES.get(field, "see examples/platform.yaml for a valid value")
+    ctx = err.get("ctx") or {}
+    if kind == "string_too_short":
+        return Problem(path, "is empty", fix, line)
+    if kind == "string_pattern_mismatch" and not _description(loc, field):
+        return Problem(path, f"invalid value {value!r}", fix, line)
+    if kind in ("too_short", "too_long"):
+        n = ctx.get("min_length" if kind == "too_short" else "max_length")
+        bound = f"at least {n}" if kind == "too_short" else f"at most {n}"
+        return Problem(path, f"needs {bound} entr{'y' if n == 1 else 'ies'}, found {len(value or ())}", fix, line)
+    bounds = {"greater_than": "more than", "greater_than_equal": "at least", "less_than": "less than",
+              "less_than_equal": "at most"}  # fmt: skip
+    if kind in bounds:
+        limit = next(iter(ctx.values()), "?")
+        return Problem(path, f"{value!r} is out of range: it must be {bounds[kind]} {limit}", fix, line)
+    if kind in ("bool_type", "bool_parsing", "float_type", "float_parsing", "finite_number"):
+        expected = "true or false" if kind.startswith("bool") else "a finite number"
+        return Problem(path, f"expected {expected}, got {type(value).__name__} {value!r}", fix, line)
     model = _model_at(loc)
     info = model.model_fields.get(field) if model else None
     if kind == "string_pattern_mismatch" and info is not None and info.description:
@@ -575,7 +607,17 @@ def _semantic_problems(data: Mapping[str, Any], lines: Mapping[tuple, int]) -> l
         if isinstance(team_cloud, str) and team_cloud in CLOUDS and team.get("region") is not None:
             check_region(loc + ("region",), team_cloud, team.get("region"))
         tiers = team.get("risk_tiers") if isinstance(team.get("risk_tiers"), list) else None
+        seen_cases: dict[str, int] = {}
         for j, uc in enumerate(team.get("use_cases") or []):
+            case_name = uc.get("name") if isinstance(uc, dict) else None
+            if isinstance(case_name, str) and case_name in seen_cases:
+                add(
+                    loc + ("use_cases", j, "name"),
+                    f"use case {case_name!r} is listed twice for team {name!r} (also use_cases[{seen_cases[case_name]}])",
+                    "keep one entry per use case, with the one risk tier that applies",
+                )
+            elif isinstance(case_name, str):
+                seen_cases[case_name] = j
             if (
                 isinstance(uc, dict)
                 and tiers is not None
@@ -600,6 +642,28 @@ def _semantic_problems(data: Mapping[str, Any], lines: Mapping[tuple, int]) -> l
                     )
             except ValueError:
                 add(loc + ("vpc_cidr",), f"{cidr!r} is not an IPv4 network", FIELD_FIXES["vpc_cidr"])
+    # Every team and use case names one registry group (team, team-use-case): two must never share it.
+    # (Two teams of one name are reported above as a duplicate name.)
+    groups: dict[str, tuple[str, bool]] = {}
+    for i, team in enumerate(data.get("teams") or []):
+        if not isinstance(team, dict) or not isinstance(team.get("name"), str):
+            continue
+        owned: list[tuple[tuple[Any, ...], str, str]] = [(("teams", i, "name"), f"teams[{i}]", team["name"])]
+        owned += [
+            (("teams", i, "use_cases", j, "name"), f"teams[{i}].use_cases[{j}]", f"{team['name']}-{uc['name']}")
+            for j, uc in enumerate(team.get("use_cases") or [])
+            if isinstance(uc, dict) and isinstance(uc.get("name"), str)
+        ]
+        for loc, where, group in owned:
+            is_case = len(loc) > 3
+            other = groups.get(group)
+            if other is not None and (is_case or other[1]) and not other[0].startswith(f"teams[{i}]"):
+                add(
+                    loc,
+                    f"registry group {group!r} of {where} is also the group of {other[0]}",
+                    "rename the team or the use case so that every team-use-case pair is unique",
+                )
+            groups.setdefault(group, (where, is_case))
     return problems
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from govhub.canonical import sha256_hex
+from govhub.core.catalog import spec
 from govhub.core.evidence import Evidence, Metric, Provenance
 
 
@@ -163,6 +164,8 @@ class Adapter(ABC):
         value, problem = number(raw, where)
         if error:  # the tool's own error wins: it says why the value is missing
             value, problem = None, f"{where}: {error}"
+        elif value is not None and (outside := spec(name).outside(value)):
+            value, problem = None, f"{where}: {outside}"  # an impossible value fails its gate, never passes
         return Metric(
             name=name,
             value=value,

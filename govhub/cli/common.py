@@ -10,7 +10,6 @@ import argparse
 import functools
 import sys
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 from govhub.problems import first_problem
@@ -62,44 +61,45 @@ def guarded(func: Command) -> Command:
 def read_json_model(path: str, model: Any, what: str) -> Any:
     from pydantic import ValidationError
 
+    from govhub import inputs
     from govhub.core.workflow import WorkflowError
 
     try:
-        return model.model_validate_json(Path(path).read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise WorkflowError(f"{path}: cannot read the {what} ({exc.strerror})") from None
+        return model.model_validate_json(inputs.read_text(path, what))
+    except inputs.InputError as exc:
+        raise WorkflowError(str(exc)) from None
     except ValidationError as exc:
         raise WorkflowError(f"{path}: not a valid {what} at {first_problem(exc)}") from None
 
 
-def load_evidence(path: str):
+def load_evidence(path: str) -> Any:
     from pydantic import ValidationError
 
+    from govhub import inputs
     from govhub.core.evidence import Evidence
     from govhub.evaluator.local import EvaluationInputError
 
     try:
-        with open(path, encoding="utf-8") as handle:
-            return Evidence.from_json(handle.read())
-    except OSError as exc:
-        raise EvaluationInputError(f"{path}: cannot read the evidence file ({exc.strerror})") from None
+        return Evidence.from_json(inputs.read_text(path, "evidence document"))
+    except inputs.InputError as exc:
+        raise EvaluationInputError(str(exc)) from None
     except ValidationError as exc:
         raise EvaluationInputError(f"{path}: not a valid evidence document at {first_problem(exc)}") from None
 
 
-def load_card(path: str) -> dict:
+def load_card(path: str) -> dict[str, Any]:
+    """A model card (YAML or JSON), its shape checked: one message for a card that cannot be used."""
     import json
-    from pathlib import Path
 
-    import yaml
-
+    from govhub import inputs
+    from govhub.core.model_card import CardError, check_card
     from govhub.core.policy import PolicyError
 
     try:
-        text = Path(path).read_text(encoding="utf-8")
-        card = json.loads(text) if path.endswith(".json") else yaml.safe_load(text)
-    except (OSError, ValueError, yaml.YAMLError) as exc:
-        raise PolicyError(f"{path}: model card cannot be read ({exc})") from None
-    if not isinstance(card, dict):
-        raise PolicyError(f"{path}: a model card must be a mapping of fields")
-    return card
+        text = inputs.read_text(path, "model card")
+        card = json.loads(text) if path.endswith(".json") else inputs.load_yaml(text, path, "model card")
+        return check_card(card, path)
+    except (inputs.InputError, CardError) as exc:
+        raise PolicyError(str(exc)) from None
+    except ValueError as exc:  # JSON syntax
+        raise PolicyError(f"{path}: the model card is not valid JSON ({exc})") from None

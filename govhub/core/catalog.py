@@ -10,6 +10,7 @@ distributions. Clarify has no "EOD": its RD is the recall difference TPR_a - TPR
 from __future__ import annotations
 
 import difflib
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
@@ -24,6 +25,18 @@ class UnknownMetric(LookupError, ValueError):
     """A metric name that is not in the catalog (a ValueError too, so model validation reports it)."""
 
 
+INF = math.inf
+UNIT = (0.0, 1.0)
+SIGNED_UNIT = (-1.0, 1.0)
+NON_NEGATIVE = (0.0, INF)
+ANY = (-INF, INF)
+DOMAIN_SLACK = 1e-9  # floating-point rounding at a bound is not a different value
+ERR_OUTSIDE = (
+    "{name} = {value} is outside its domain {domain}; the tool that produced it is broken or the evidence was "
+    "edited: re-run the evaluation or the import"
+)
+
+
 @dataclass(frozen=True)
 class MetricSpec:
     name: str
@@ -31,6 +44,27 @@ class MetricSpec:
     direction: Direction
     formula: str
     source: str  # the tool whose definition this entry follows
+
+    @property
+    def domain(self) -> tuple[float, float]:
+        """The values the metric can take, bounds included; an infinite bound admits infinity."""
+        return DOMAINS[self.name]
+
+    def describe_domain(self) -> str:
+        lo, hi = self.domain
+        show = lambda v: "∞" if v == INF else "-∞" if v == -INF else f"{v:g}"  # noqa: E731
+        return f"[{show(lo)}, {show(hi)}]"
+
+    def outside(self, value: float) -> str | None:
+        """Why ``value`` cannot be this metric's value, or None when it can."""
+        lo, hi = self.domain
+        if math.isnan(value):
+            return f"{self.name} is NaN; record an error instead"
+        if math.isinf(value) and value not in (lo, hi):
+            return ERR_OUTSIDE.format(name=self.name, value=value, domain=self.describe_domain())
+        if value < lo - DOMAIN_SLACK or value > hi + DOMAIN_SLACK:
+            return ERR_OUTSIDE.format(name=self.name, value=value, domain=self.describe_domain())
+        return None
 
 
 def _specs(*specs: MetricSpec) -> dict[str, MetricSpec]:
@@ -394,6 +428,71 @@ CATALOG: Mapping[str, MetricSpec] = _specs(
         "SHAP / Clarify kernel_shap",
     ),
 )
+
+
+# Every entry's domain. Differences of rates lie in [-1, 1]; ratios of rates (DI) and divergences that
+# divide by a rate (KL, PSI, TE) reach infinity; p-values, rates, normalized distances lie in [0, 1].
+DOMAINS: Mapping[str, tuple[float, float]] = {
+    **dict.fromkeys(("accuracy", "precision", "recall", "f1", "roc_auc", "vertex.au_prc"), UNIT),
+    "log_loss": NON_NEGATIVE,
+    **dict.fromkeys(("regression.mae", "regression.mse", "regression.rmse"), NON_NEGATIVE),
+    "regression.r2": (-INF, 1.0),
+    **dict.fromkeys(
+        (
+            "clarify.CI",
+            "clarify.DPL",
+            "clarify.DPPL",
+            "clarify.RD",
+            "clarify.SD",
+            "clarify.AD",
+            "clarify.DAR",
+            "clarify.DRR",
+            "clarify.CDDL",
+            "clarify.CDDPL",
+            "clarify.FT",
+        ),
+        SIGNED_UNIT,
+    ),  # fmt: skip
+    "clarify.DI": NON_NEGATIVE,
+    **dict.fromkeys(("clarify.DCA", "clarify.DCR", "clarify.TE"), ANY),
+    "clarify.JS": (0.0, math.log(2)),
+    "clarify.KL": NON_NEGATIVE,
+    "clarify.LP": (0.0, math.sqrt(2)),
+    **dict.fromkeys(("clarify.TVD", "clarify.KS"), UNIT),
+    "clarify.GE": NON_NEGATIVE,
+    **dict.fromkeys(("fairlearn.selection_rate", "fairlearn.equalized_odds_difference"), UNIT),
+    **dict.fromkeys(("drift.psi", "azure.psi", "azure.normalized_wasserstein"), NON_NEGATIVE),
+    **dict.fromkeys(
+        (
+            "drift.ks_statistic",
+            "drift.linf",
+            "drift.js_divergence_base2",
+            "vertex.js_divergence_base2_capped",
+            "vertex.linf",
+            "vertex.distribution_deviation",
+            "azure.js_distance_base2",
+            "azure.ks_pvalue",
+            "azure.chi_squared_pvalue",
+            "azure.null_value_rate",
+            "azure.data_type_error_rate",
+            "azure.out_of_bounds_rate",
+            "azure.ndcg",
+            "quality.missing_rate",
+            "quality.type_error_rate",
+            "monitor.attribution_ndcg",
+        ),
+        UNIT,
+    ),  # fmt: skip
+    "evidently.js_distance_base_e": (0.0, math.sqrt(math.log(2))),
+    "azure.scorecard_fairness_difference": NON_NEGATIVE,
+    "azure.scorecard_fairness_ratio": UNIT,
+    "monitor.constraint_violation": NON_NEGATIVE,
+    "explain.mean_abs_attribution": NON_NEGATIVE,
+    "explain.expected_value": ANY,
+}
+_undeclared = sorted(set(CATALOG) ^ set(DOMAINS))
+if _undeclared:
+    raise ValueError(f"catalog entries and domains differ: {_undeclared}")
 
 
 def spec(name: str) -> MetricSpec:

@@ -17,6 +17,7 @@ from govhub.core.evidence import Evidence
 from govhub.core.gates import GATES, GateContext, GateResult
 from govhub.core.policy import PolicyPack
 from govhub.resources import schemas_dir
+from govhub.text import substantial
 from govhub.vocabulary import BLOCKING, Outcome, RiskTier, Status
 
 DECISION_SCHEMA_VERSION = 1
@@ -47,7 +48,7 @@ class Waiver(BaseModel):
     @field_validator("reason")
     @classmethod
     def _substantial(cls, reason: str, info) -> str:
-        if len(reason.strip()) < MIN_WAIVER_REASON:
+        if not substantial(reason, MIN_WAIVER_REASON):
             raise ValueError(ERR_WAIVER_REASON.format(gate=info.data.get("gate", "?"), n=MIN_WAIVER_REASON))
         return reason.strip()
 

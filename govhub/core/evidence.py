@@ -9,7 +9,6 @@ missing evidence must make a gate fail, not pass.
 from __future__ import annotations
 
 import hashlib
-import math
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -41,6 +40,16 @@ class Metric(BaseModel):
     provenance: Provenance
     error: str | None = Field(default=None, description="why the tool could not compute the value")
 
+    @field_validator("value", mode="before")
+    @classmethod
+    def _a_number(cls, value: Any) -> Any:
+        """A number, or the JSON spelling of infinity this document writes; never a boolean or text."""
+        if isinstance(value, bool):
+            raise ValueError("a metric value is a number, not true/false")
+        if isinstance(value, str) and value not in ("Infinity", "-Infinity", "NaN"):
+            raise ValueError(f"a metric value is a number, not the text {value[:40]!r}")
+        return value
+
     @field_validator("name")
     @classmethod
     def _known(cls, name: str) -> str:
@@ -50,8 +59,10 @@ class Metric(BaseModel):
     def model_post_init(self, _: Any) -> None:
         if self.value is None and not self.error:
             raise ValueError(f"metric {self.name} has no value and no error; missing values must say why")
-        if self.value is not None and math.isnan(self.value):
-            raise ValueError(f"metric {self.name} is NaN; record an error instead")
+        if self.value is not None:
+            problem = spec(self.name).outside(self.value)
+            if problem:
+                raise ValueError(problem)
 
     def describe_group(self) -> str:
         return ", ".join(f"{k}={v}" for k, v in self.group.items()) or "all rows"

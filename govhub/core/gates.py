@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from govhub.core.evidence import Evidence
 from govhub.core.thresholds import GatePolicy, Threshold
 from govhub.numbers import number
+from govhub.text import placeholder
 from govhub.vocabulary import BLOCKING, Status
 
 if TYPE_CHECKING:
@@ -278,14 +279,14 @@ class FieldsGate(Gate):
 
     def check(self, evidence: Evidence, policy: GatePolicy, ctx: GateContext) -> list[Finding]:
         doc = self.document(ctx)
-        missing = [f for f in policy.fields if not str(doc.get(f) or "").strip()]
+        missing = [f for f in policy.fields if placeholder(doc.get(f))]
         findings = [
             Finding(
                 f,
                 "",
                 None,
                 "filled",
-                f"{self.source} field {f!r} is missing or empty; risk tier {ctx.risk_tier} requires it",
+                f"{self.source} field {f!r} is missing, empty or a placeholder; risk tier {ctx.risk_tier} requires it",
             )
             for f in missing
         ]
@@ -300,7 +301,7 @@ class FieldsGate(Gate):
                 f"{self.source} asset {a!r} is not linked (assets.{a}); risk tier {ctx.risk_tier} requires it",
             )
             for a in policy.assets
-            if not str(assets.get(a) or "").strip()
+            if placeholder(assets.get(a))
         ]
         return findings
 

@@ -19,6 +19,51 @@ GROUP_METRICS = ("clarify.DI", "clarify.DPPL", "clarify.RD", "fairlearn.selectio
 CARD_NAME_MAX = 63
 
 
+MAPPING_FIELDS = ("model", "lineage", "assets")
+ERR_CARD_SHAPE = (
+    "{source}: a model card must be a mapping of fields (found {found}); start from the project's model_card.yaml"
+)
+ERR_FIELD_SHAPE = (
+    "{source}: field {field!r} must be a mapping of names to values (found {found}); write it as, for example, "
+    "{example}"
+)
+EXAMPLES = {
+    "model": "model: {name: credit, version: '7'}",
+    "lineage": "lineage: {data_version: v3, code_commit: abc123, training_job: tj-1}",
+    "assets": "assets: {evaluation_report: reports/eval.html}",
+}
+
+
+class CardError(ValueError):
+    """A model card whose shape govhub cannot use; the message names the field and the fix."""
+
+
+def _kind(value: Any) -> str:
+    kinds: dict[type, str] = {list: "a list", str: "text", dict: "a mapping"}
+    return kinds.get(type(value), type(value).__name__)
+
+
+def check_card(card: Any, source: str) -> dict[str, Any]:
+    """The card as a mapping whose ``model``, ``lineage`` and ``assets`` are flat mappings of scalars."""
+    if not isinstance(card, dict):
+        raise CardError(ERR_CARD_SHAPE.format(source=source, found=_kind(card)))
+    for field in MAPPING_FIELDS:
+        value = card.get(field)
+        if value is None:
+            continue
+        if not isinstance(value, dict):
+            raise CardError(
+                ERR_FIELD_SHAPE.format(source=source, field=field, found=_kind(value), example=EXAMPLES[field])
+            )
+        nested = [k for k, v in value.items() if isinstance(v, (dict, list))]
+        if nested:
+            raise CardError(
+                f"{source}: {field}.{nested[0]} must be a single value, not {_kind(value[nested[0]])}; "
+                f"write it as, for example, {EXAMPLES[field]}"
+            )
+    return card
+
+
 def _text(card: Mapping[str, Any], key: str) -> str:
     value = card.get(key, "")
     if isinstance(value, (list, tuple)):
@@ -66,16 +111,10 @@ def context(
     }
 
 
-def _env():
-    import jinja2
+def _env() -> Any:
+    from govhub.rendering import environment
 
-    return jinja2.Environment(
-        loader=jinja2.FileSystemLoader(TEMPLATES),
-        autoescape=jinja2.select_autoescape(["html"]),
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
+    return environment("model_card", trim_blocks=True, lstrip_blocks=True)
 
 
 def render_markdown(ctx: Mapping[str, Any]) -> str:

@@ -11,9 +11,9 @@ import re
 from pathlib import Path
 from typing import Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from govhub import inputs
 from govhub.canonical import canonical_json, digest_of
 from govhub.core.catalog import spec
 from govhub.core.thresholds import Threshold
@@ -40,14 +40,14 @@ class Check(Threshold):
 
 
 class Alerting(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     ticket: bool = True
     notify: tuple[str, ...] = Field(default=(), description="e-mail addresses told about breaches")
 
 
 class MonitoringPlan(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     schedule: str = Field(description="hourly, daily, weekly, cron(...) or rate(N unit)")
     baseline: str = Field(min_length=1, description="URI of the baseline (training) data the checks compare with")
@@ -80,11 +80,11 @@ class MonitoringPlan(BaseModel):
         return canonical_json(self.model_dump(mode="json"))
 
 
-def parse_plan(text: str, source: str) -> MonitoringPlan:
+def parse_plan(text: str | bytes, source: str) -> MonitoringPlan:
     try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise PlanError(f"{source}: not valid YAML ({exc})") from None
+        data = inputs.load_yaml(text, source, "monitoring plan")
+    except inputs.InputError as exc:
+        raise PlanError(str(exc)) from None
     if isinstance(data, dict) and isinstance(data.get("monitoring_plan"), dict):
         data = data["monitoring_plan"]  # a project's governance.yaml holds the plan under this key
     try:
@@ -95,7 +95,7 @@ def parse_plan(text: str, source: str) -> MonitoringPlan:
 
 def load_plan(path: str | Path) -> MonitoringPlan:
     try:
-        text = Path(path).read_text(encoding="utf-8")
-    except OSError as exc:
-        raise PlanError(f"{path}: cannot read the monitoring plan ({exc.strerror})") from None
+        text = inputs.read_text(path, "monitoring plan")
+    except inputs.InputError as exc:
+        raise PlanError(str(exc)) from None
     return parse_plan(text, str(path))

@@ -11,9 +11,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
-import yaml
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from govhub import inputs
 from govhub.canonical import digest_of
 from govhub.core.gates import GATE_NAMES, configurable
 from govhub.core.thresholds import GatePolicy
@@ -41,7 +41,7 @@ class PolicyError(ValueError):
 
 
 class PolicyPack(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     name: str = Field(pattern=r"^[a-z][a-z0-9-]*$")
     version: str = Field(pattern=r"^\d+\.\d+\.\d+$")
@@ -75,20 +75,19 @@ class PolicyPack(BaseModel):
 
 
 def load_pack(path: str | Path) -> PolicyPack:
-    path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise PolicyError(f"{path}: policy pack file not found") from None
+        text = inputs.read_text(path, "policy pack")
+    except inputs.InputError as exc:
+        raise PolicyError(str(exc)) from None
     return parse_pack(text, str(path))
 
 
 def parse_pack(text: str | bytes, source: str) -> PolicyPack:
     """A pack from its YAML text; ``source`` names it in the errors (a file path or a store URI)."""
     try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise PolicyError(f"{source}: not valid YAML ({exc})") from None
+        data = inputs.load_yaml(text, source, "policy pack")
+    except inputs.InputError as exc:
+        raise PolicyError(str(exc)) from None
     try:
         return PolicyPack.model_validate(data)
     except ValidationError as exc:

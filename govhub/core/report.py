@@ -48,9 +48,9 @@ def _fairness_blocks(decision: Decision, evidence: Evidence, pack: PolicyPack | 
 
 
 def render_report(decision: Decision, evidence: Evidence, pack: PolicyPack | None = None) -> str:
-    from jinja2 import Environment, FileSystemLoader, select_autoescape
+    from govhub.rendering import environment
 
-    env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html", "j2"]))
+    env = environment("reports")
     drift: dict[str, dict[str, str]] = {}
     for m in evidence.metrics:
         if m.feature and m.name in DRIFT_METRICS:

@@ -14,7 +14,7 @@ from govhub.core.catalog import spec
 class Threshold(BaseModel):
     """Bounds for one catalog metric; every group (facet value, feature) must satisfy them."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     metric: str
     min: float | None = None
@@ -59,7 +59,7 @@ class Threshold(BaseModel):
 
 
 class GatePolicy(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     required: bool = True
     thresholds: tuple[Threshold, ...] = ()

@@ -31,6 +31,7 @@ from govhub.core.policy import PolicyError, PolicyPack, load_pack, parse_pack
 from govhub.core.ports import Actor, Services
 from govhub.core.registry import APPROVED, REJECTED, ModelVersion, RegistryError, parse_ref
 from govhub.core.store import Conflict, Missing
+from govhub.text import substantial
 from govhub.vocabulary import REGISTERED, STAGES
 
 __all__ = [
@@ -414,9 +415,9 @@ def approvals_of(entries: Sequence[AuditEntry], stage: str | None = None) -> lis
 
 
 def _check_justification(text: str) -> str:
-    if len(text.strip()) < MIN_JUSTIFICATION:
+    if not substantial(text, MIN_JUSTIFICATION):
         raise WorkflowError(
-            f"write a justification of at least {MIN_JUSTIFICATION} characters that an auditor can "
+            f"write a justification of at least {MIN_JUSTIFICATION} characters, mostly words, that an auditor can "
             'read later (--justification "...")'
         )
     return text.strip()
@@ -677,11 +678,7 @@ def export(svc: Services, ref: str) -> dict[str, Any]:
 
 
 def render_export_html(pack: Mapping[str, Any]) -> str:
-    import jinja2
+    from govhub.rendering import environment
 
-    from govhub.resources import templates_dir
-
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(templates_dir("audit")), autoescape=True, undefined=jinja2.StrictUndefined
-    )
+    env = environment("audit")
     return env.get_template("export.html.j2").render(pack=pack)

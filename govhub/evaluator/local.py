@@ -27,6 +27,23 @@ ERR_NAN_SCORES = (
 )
 ERR_SCORE_RANGE = "{file}: score column {column!r} must lie in [0, 1] (found {lo} to {hi})"
 ERR_FORMAT = "{file}: unsupported table format {suffix!r}; use .parquet or .csv"
+ERR_ONE_CLASS = (
+    "{file}: label column {column!r} holds only class {value} in {n} row(s); ROC AUC and the fairness metrics need "
+    "both classes: evaluate on a sample with positives and negatives"
+)
+ERR_SENSITIVE_MISSING = (
+    "{file}: sensitive column {column!r} has {n} missing value(s) (first at row {row}); a person without a group "
+    "cannot be judged fairly: fill them with an explicit value (e.g. 'unknown') or drop those rows"
+)
+ERR_BOOL_SCORE = (
+    "{file}: score column {column!r} holds true/false values, not probabilities; give the positive-class probability, "
+    "or pass the column as --prediction"
+)
+ERR_THRESHOLD = "--threshold {value!r}: a score threshold must be a number in (0, 1], e.g. 0.5"
+ERR_NO_SHARED = (
+    "{baseline} and {current} share no column, so there is nothing to compare for drift; give tables with the "
+    "same feature columns"
+)
 
 
 class EvaluationInputError(ValueError):
@@ -49,6 +66,11 @@ def read_table(path: str | Path):
             raise EvaluationInputError(ERR_FORMAT.format(file=path, suffix=suffix))
     except EvaluationInputError:
         raise
+    except UnicodeDecodeError as exc:
+        raise EvaluationInputError(
+            f"{path}: not UTF-8 text (byte 0x{exc.object[exc.start]:02x} at offset {exc.start}); save the table "
+            "as UTF-8 and try again"
+        ) from None
     except Exception as exc:  # noqa: BLE001 - the readers raise many types; the user needs the file and the reason
         raise EvaluationInputError(f"{path}: cannot be read as {suffix[1:]} ({exc})") from None
     if len(frame) == 0:
@@ -81,10 +103,23 @@ def evaluate(spec: EvaluationSpec, model: dict[str, str] | None = None) -> Evide
     """Compute performance, fairness, drift and data-quality evidence for one model version."""
     if spec.score is None and spec.prediction is None:
         raise EvaluationInputError("give a score column (--score) or a predicted-label column (--prediction)")
+    check_threshold(spec.threshold)
     frame = read_table(spec.predictions)
     _require(frame, spec.predictions, [spec.label, *spec.sensitive, *(c for c in (spec.score, spec.prediction) if c)])
     prov = _provenance(spec.predictions)
     y = _binary_labels(frame[spec.label].to_numpy(), spec.predictions, spec.label)
+    if len(np.unique(y)) < 2:
+        raise EvaluationInputError(
+            ERR_ONE_CLASS.format(file=spec.predictions, column=spec.label, value=int(y[0]), n=len(y))
+        )
+    for column in spec.sensitive:
+        missing = frame[column].isna().to_numpy()
+        if missing.any():
+            raise EvaluationInputError(
+                ERR_SENSITIVE_MISSING.format(
+                    file=spec.predictions, column=column, n=int(missing.sum()), row=int(np.argmax(missing))
+                )
+            )
     score = _scores(frame, spec) if spec.score else None
     y_pred = (
         (score >= spec.threshold).astype(np.int64)
@@ -99,6 +134,15 @@ def evaluate(spec: EvaluationSpec, model: dict[str, str] | None = None) -> Evide
     if spec.baseline and spec.current:
         metrics += _drift_and_quality(spec)
     return Evidence(model=model or {}, metrics=tuple(metrics))
+
+
+def check_threshold(value: float) -> float:
+    """A score threshold: a finite number in (0, 1]."""
+    import math
+
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or math.isnan(value) or not 0 < value <= 1:
+        raise EvaluationInputError(ERR_THRESHOLD.format(value=value))
+    return float(value)
 
 
 def _provenance(path: Path):
@@ -125,6 +169,8 @@ def _binary_labels(values: np.ndarray, file: Path, column: str) -> np.ndarray:
 def _scores(frame, spec: EvaluationSpec) -> np.ndarray:
     import pandas as pd
 
+    if pd.api.types.is_bool_dtype(frame[spec.score]):
+        raise EvaluationInputError(ERR_BOOL_SCORE.format(file=spec.predictions, column=spec.score))
     score = pd.to_numeric(frame[spec.score], errors="coerce")
     if score.isna().any():
         raise EvaluationInputError(
@@ -218,6 +264,8 @@ def _drift_and_quality(spec: EvaluationSpec) -> list[Metric]:
     assert spec.baseline is not None and spec.current is not None
     base, cur = read_table(spec.baseline), read_table(spec.current)
     features = spec.features or tuple(c for c in base.columns if c in cur.columns)
+    if not features:
+        raise EvaluationInputError(ERR_NO_SHARED.format(baseline=spec.baseline, current=spec.current))
     _require(base, spec.baseline, features)
     _require(cur, spec.current, features)
     prov = _provenance(spec.current)
