@@ -260,7 +260,23 @@ CATALOG: Mapping[str, MetricSpec] = _specs(
         "drift.psi",
         "drift",
         "lower_is_better",
-        "sum((c-b) ln(c/b)) over 10 baseline-quantile bins (numeric) or categories; proportions floored at 1e-4",
+        "sum((c-b) ln(c/b)) over the categories, or for a numeric feature over right-closed bins (-inf, e1], "
+        "(e1, e2], ..., (ek, inf) at the baseline's deciles: up to 10 bins, fewer when deciles tie (drift.psi_bins "
+        "says how many, and the evidence's variant lists the edges); proportions floored at 1e-4",
+        "govhub local",
+    ),
+    MetricSpec(
+        "fairness.group_size",
+        "fairness",
+        "informational",
+        "rows in the group (a facet value of a sensitive attribute); a pack's min_group_size is judged on it",
+        "govhub local",
+    ),
+    MetricSpec(
+        "drift.psi_bins",
+        "drift",
+        "informational",
+        "the number of bins numeric PSI used: 10 baseline deciles, fewer when they tie (a tied baseline makes PSI blind)",
         "govhub local",
     ),
     MetricSpec(
@@ -462,6 +478,8 @@ DOMAINS: Mapping[str, tuple[float, float]] = {
     "clarify.GE": NON_NEGATIVE,
     **dict.fromkeys(("fairlearn.selection_rate", "fairlearn.equalized_odds_difference"), UNIT),
     **dict.fromkeys(("drift.psi", "azure.psi", "azure.normalized_wasserstein"), NON_NEGATIVE),
+    "drift.psi_bins": (1.0, INF),
+    "fairness.group_size": NON_NEGATIVE,
     **dict.fromkeys(
         (
             "drift.ks_statistic",

@@ -70,6 +70,7 @@ class GateDoc(BaseModel):
     principle: str
     findings: list[FindingDoc]
     waiver: Waiver | None = None
+    notes: list[str] = Field(default_factory=list)
 
 
 class PolicyRef(BaseModel):
@@ -104,6 +105,7 @@ def _doc(result: GateResult, waiver: Waiver | None = None) -> GateDoc:
         principle=result.principle,
         waiver=waiver,
         findings=[FindingDoc(**f.__dict__) for f in result.findings],
+        notes=list(result.notes),
     )
 
 

@@ -44,6 +44,7 @@ class GateResult:
     principle: str
     findings: tuple[Finding, ...] = ()
     waiver: Mapping[str, str] | None = None
+    notes: tuple[str, ...] = ()  # what the gate set aside and why (never a reason to pass)
 
 
 @dataclass(frozen=True)
@@ -83,6 +84,7 @@ class Gate(ABC):
             return GateResult(self.id, "not_applicable", self.principle)
         try:
             findings = tuple(self.check(evidence, policy, ctx))
+            notes = tuple(self.notes(evidence, policy))
         except Exception as exc:  # noqa: BLE001 - a crashing gate must block, not abort the run
             return GateResult(
                 self.id,
@@ -91,8 +93,12 @@ class Gate(ABC):
                 (Finding("", "", None, "", f"gate crashed: {type(exc).__name__}: {exc}"),),
             )
         if findings:
-            return GateResult(self.id, "fail", self.principle, findings)
-        return GateResult(self.id, "pass", self.principle)
+            return GateResult(self.id, "fail", self.principle, findings, notes=notes)
+        return GateResult(self.id, "pass", self.principle, notes=notes)
+
+    def notes(self, evidence: Evidence, policy: GatePolicy) -> list[str]:
+        """What the gate set aside and why; shown with the decision (none by default)."""
+        return []
 
     @abstractmethod
     def check(self, evidence: Evidence, policy: GatePolicy, ctx: GateContext) -> list[Finding]:
@@ -190,6 +196,42 @@ class FairnessGate(ThresholdGate):
     """Fairness: outcomes and error rates must not differ unacceptably between groups of people."""
 
     name = "fairness"
+    SIZE: ClassVar[str] = "fairness.group_size"
+
+    def check(self, evidence: Evidence, policy: GatePolicy, ctx: GateContext) -> list[Finding]:
+        findings = self._check_all(evidence, policy, ctx)
+        if policy.min_group_size is None:
+            return findings
+        need = policy.min_group_size
+        sizes = {m.describe_group(): m.value for m in evidence.find(self.SIZE) if m.group and m.value is not None}
+        judged = {t.metric for t in policy.thresholds}
+        groups = sorted({m.describe_group() for m in evidence.metrics if m.name in judged and m.group} - {"all rows"})
+        groups = [g for g in groups if not g.endswith("=*")]  # worst-case metrics over all groups
+        small = {g for g in groups if g in sizes and sizes[g] < need}
+        unknown = [g for g in groups if g not in sizes]
+        out = [f for f in findings if f.group not in small]
+        for g in sorted(small):
+            n = int(sizes[g] or 0)
+            why = (
+                f"{g} has {n} row(s), below the minimum group size {need} of risk tier {ctx.risk_tier}: its "
+                "fairness metrics are not judged on so few rows"
+            )
+            fix = ("collect at least {need} rows for {g} and evaluate again" if policy.small_groups == "insufficient_data"
+                   else "the gate fails closed")  # fmt: skip
+            out.append(Finding(self.SIZE, g, float(n), f">= {need}", f"{why}; {fix.format(need=need, g=g)}"))
+        if unknown:
+            out.append(
+                Finding(
+                    self.SIZE,
+                    ", ".join(unknown[:5]),
+                    None,
+                    f">= {need}",
+                    f"the evidence does not say how many rows {', '.join(unknown[:5])} "
+                    f"{'has' if len(unknown) == 1 else 'have'}, so the minimum group size {need} cannot be checked; "
+                    "merge the local evaluator's evidence (it records fairness.group_size)",
+                )
+            )
+        return out
 
 
 class ExplainabilityGate(Gate):
@@ -260,6 +302,50 @@ class DriftGate(ThresholdGate):
     """Robustness: the data the model sees must still resemble the data it was trained and validated on."""
 
     name = "drift"
+    PSI: ClassVar[str] = "drift.psi"
+    BINS: ClassVar[str] = "drift.psi_bins"
+    KS: ClassVar[str] = "drift.ks_statistic"
+
+    @classmethod
+    def too_few_bins(cls, evidence: Evidence, policy: GatePolicy) -> dict[str, int]:
+        """Features whose baseline deciles tied into fewer PSI bins than the pack accepts."""
+        if policy.min_psi_bins is None:
+            return {}
+        return {
+            m.feature: int(m.value)
+            for m in evidence.find(cls.BINS)
+            if m.feature and m.value is not None and m.value < policy.min_psi_bins
+        }
+
+    def check(self, evidence: Evidence, policy: GatePolicy, ctx: GateContext) -> list[Finding]:
+        coarse = self.too_few_bins(evidence, policy)
+        findings = [
+            f for f in self._check_all(evidence, policy, ctx) if not (f.metric == self.PSI and f.group in coarse)
+        ]
+        ks_judged = any(t.metric == self.KS for t in policy.thresholds)
+        for feature, bins in sorted(coarse.items()):
+            has_ks = any(m.feature == feature and m.value is not None for m in evidence.find(self.KS))
+            if not (ks_judged and has_ks):
+                findings.append(
+                    Finding(
+                        self.PSI,
+                        feature,
+                        float(bins),
+                        f">= {policy.min_psi_bins} bins",
+                        f"PSI for {feature} rests on {bins} bin(s) only (the baseline's deciles tie), so it cannot "
+                        f"show drift; it must be judged by the KS statistic, but "
+                        + ("the evidence has no KS statistic for it" if ks_judged else "the pack sets no KS threshold")
+                        + f" (risk tier {ctx.risk_tier})",
+                    )
+                )
+        return findings
+
+    def notes(self, evidence: Evidence, policy: GatePolicy) -> list[str]:
+        return [
+            f"PSI for {feature} set aside: {bins} bin(s) are fewer than the {policy.min_psi_bins} the pack requires "
+            "(a heavily tied baseline); the feature is judged by the KS statistic alone"
+            for feature, bins in sorted(self.too_few_bins(evidence, policy).items())
+        ]
 
 
 class DataQualityGate(ThresholdGate):

@@ -105,7 +105,12 @@ def context(
         "metrics": [{"metric": m.name, "value": _num(m.value)} for m in overall],
         "groups": by_group,
         "gates": [
-            {"id": g.id, "status": g.status, "findings": [f.message for f in g.findings]} for g in decision.gates
+            {
+                "id": g.id,
+                "status": g.status,
+                "findings": [f.message for f in g.findings] + [f"note: {n}" for n in g.notes],
+            }
+            for g in decision.gates
         ],
         "approvals": [dict(a) for a in approvals],
     }

@@ -6,6 +6,8 @@ name the gates) depend on it, and not on each other.
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from govhub.core.catalog import spec
@@ -67,3 +69,8 @@ class GatePolicy(BaseModel):
     assets: tuple[str, ...] = ()  # documentation gate: assets the model card must link (card["assets"])
     top_k: int | None = Field(default=None, ge=1)  # explainability: compare the k most important features
     min_top_k_overlap: float | None = Field(default=None, ge=0, le=1)
+    # fairness: groups with fewer rows are not judged on their metrics; the gate fails, saying so
+    min_group_size: int | None = Field(default=None, ge=1)
+    small_groups: Literal["fail", "insufficient_data"] = "fail"
+    # drift: a numeric feature whose baseline deciles tie into fewer PSI bins is judged by KS alone
+    min_psi_bins: int | None = Field(default=None, ge=2)

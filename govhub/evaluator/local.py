@@ -209,6 +209,11 @@ def _fairness(groups, column: str, y: np.ndarray, y_pred: np.ndarray, prov) -> l
             Metric(name=name, value=v, group=group, provenance=prov("clarify facet value vs rest"))
             for name, v in values.items()
         ]
+    sizes = counts.counts.sum(axis=1)
+    out += [
+        Metric(name="fairness.group_size", value=float(n), group={column: value}, provenance=prov("row count"))
+        for value, n in zip(counts.values, sizes, strict=True)
+    ]
     for value, rate in zip(counts.values, m.selection_rates(counts), strict=False):
         out.append(
             Metric(
@@ -249,7 +254,11 @@ def feature_drift(base, cur, features: Sequence[str], workers: int | None = None
         }
         try:
             if numeric:
-                out["drift"] = m.numeric_drift(b.to_numpy(dtype=np.float64), parsed.to_numpy(dtype=np.float64))
+                edges: list[float] = []
+                out["drift"] = m.numeric_drift(
+                    b.to_numpy(dtype=np.float64), parsed.to_numpy(dtype=np.float64), edges_out=edges
+                )
+                out["edges"] = edges
             else:
                 out["drift"] = m.categorical_drift(b.dropna(), c.dropna())
         except ValueError as exc:
@@ -292,7 +301,12 @@ def _drift_and_quality(spec: EvaluationSpec) -> list[Metric]:
                 Metric(name="drift.psi", value=None, error=result["error"], feature=feature, provenance=prov("psi"))
             )
             continue
-        variant = "numeric: 10 baseline-quantile bins" if result["numeric"] else "categorical frequencies"
+        variant = (
+            f"numeric: {len(result['edges']) + 1} right-closed baseline-decile bins, edges "
+            + ", ".join(f"{e:.6g}" for e in result["edges"])
+            if result["numeric"]
+            else "categorical frequencies"
+        )
         out += [
             Metric(name=name, value=v, feature=feature, provenance=prov(variant)) for name, v in result["drift"].items()
         ]

@@ -182,8 +182,10 @@ def quantile_bins(sorted_baseline: np.ndarray, bins: int = PSI_BINS) -> np.ndarr
 
 
 def binned_proportions(sorted_values: np.ndarray, edges: np.ndarray) -> np.ndarray:
-    """Share of values in each bin (-inf, e1), [e1, e2), ..., [ek, inf), from positions in sorted data."""
-    cuts = np.searchsorted(sorted_values, edges, side="left")
+    """Share of values in each right-closed bin (-inf, e1], (e1, e2], ..., (ek, inf), from positions in
+    sorted data. Right-closed, as pandas.cut: a value tied at an edge stays in the bin below it, so a
+    baseline massed at one value (40 hours a week) still shows a shift away from it."""
+    cuts = np.searchsorted(sorted_values, edges, side="right")
     return np.diff(np.concatenate(([0], cuts, [len(sorted_values)]))) / len(sorted_values)
 
 
@@ -202,16 +204,21 @@ def js_divergence_base2(p: np.ndarray, q: np.ndarray) -> float:
     return float(np.sum(left + right) / 2 / np.log(2))
 
 
-def numeric_drift(baseline: np.ndarray, current: np.ndarray) -> dict[str, float]:
+def numeric_drift(baseline: np.ndarray, current: np.ndarray, edges_out: list[float] | None = None) -> dict[str, float]:
+    """PSI (right-closed decile bins), the number of bins it used, KS and L-infinity; ``edges_out``
+    receives the bin edges, so the evidence can record them."""
     # np.sort puts NaN last, so missing values are dropped by slicing after one sort per side.
     baseline = np.sort(baseline)[: np.count_nonzero(~np.isnan(baseline))]
     current = np.sort(current)[: np.count_nonzero(~np.isnan(current))]
     if len(baseline) == 0 or len(current) == 0:
         raise ValueError("no non-missing values to compare")
     edges = quantile_bins(baseline)
+    if edges_out is not None:
+        edges_out.extend(float(e) for e in edges)
     b, c = binned_proportions(baseline, edges), binned_proportions(current, edges)
     return {
         "drift.psi": psi(b, c),
+        "drift.psi_bins": float(len(edges) + 1),
         "drift.ks_statistic": ks_statistic(baseline, current, presorted=True),
         "drift.linf": float(np.max(np.abs(c - b))),
     }

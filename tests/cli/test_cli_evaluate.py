@@ -71,7 +71,7 @@ def evaluate_args(d, name: str, tier: str = "high") -> list[str]:
 def test_fair_model_passes_with_exit_0(model_tables) -> None:
     result = run(*evaluate_args(model_tables, "fair"))
     assert result.returncode == 0, result.stdout + result.stderr
-    assert result.stdout.startswith("decision: PASS  (risk tier high, policy govhub-high 1.0.0")
+    assert result.stdout.startswith("decision: PASS  (risk tier high, policy govhub-high 1.1.0")
     decision = json.loads((model_tables / "fair.decision.json").read_text())
     assert decision["outcome"] == "pass" and decision["model"] == {"name": "credit", "version": "7"}
     assert (model_tables / "fair.html").read_text().count("<tr data-gate=") == len(GATES)

@@ -153,6 +153,6 @@ def test_policy_publish_and_fetch(hub, tmp_path: Path, capsys, monkeypatch) -> N
         "--as",
         "platform-ci",
     )
-    assert code == 0 and "published govhub-minimal 1.0.0" in out and "already published govhub-high 1.0.0" in out
+    assert code == 0 and "published govhub-minimal 1.0.0" in out and "already published govhub-high 1.1.0" in out
     code, out, _ = run(capsys, "policy", "fetch", "govhub-minimal", "--team", "fraud", *COMMON)
     assert code == 0 and (tmp_path / "cache" / "policies" / "govhub-minimal" / "1.0.0.yaml").is_file()

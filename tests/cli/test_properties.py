@@ -190,3 +190,29 @@ def test_platform_configs_validate_or_refuse_with_one_report(change: tuple[list[
     except ConfigError as exc:
         report = exc.report()
         assert "mutated-platform.yaml" in report and "Tuple should" not in report
+
+
+# --------------------------------------------------------------------------- decision documents
+
+
+@BOUNDED
+@given(change=mutation)
+def test_decision_documents_are_read_or_refused_with_one_message(change: tuple[list[int], Any]) -> None:
+    from datetime import date
+
+    from govhub.core.decision import decide
+    from govhub.core.evidence import Evidence
+    from govhub.core.policy import pack_for_tier
+
+    evidence = Evidence(metrics=())
+    decision = json.loads(decide(evidence, pack_for_tier("minimal"), today=date(2026, 1, 1)).model_dump_json())
+    with tempfile.TemporaryDirectory() as tmp:
+        paths = {name: Path(tmp) / f"{name}.json" for name in ("decision", "evidence", "card")}
+        paths["decision"].write_text(json.dumps(_mutate(decision, *change), default=str))
+        paths["evidence"].write_text(evidence.to_json())
+        paths["card"].write_text("{}")
+        code, text = run(["card", "render", "--card", str(paths["card"]), "--decision", str(paths["decision"]),
+                          "--evidence", str(paths["evidence"]), "--out", str(Path(tmp) / "card.html")])  # fmt: skip
+    assert code in (0, 2), text
+    if code == 2:
+        assert str(paths["decision"]) in text, text

@@ -51,6 +51,8 @@ def evidence(di_female: float = 0.95, **extra: float) -> Evidence:
         metric("clarify.DI", 1.02, sex="male"),
         metric("clarify.DPPL", 0.02, sex="female"),
         metric("clarify.RD", 0.01, sex="female"),
+        metric("fairness.group_size", 612, sex="female"),
+        metric("fairness.group_size", 1588, sex="male"),
     ]
     return Evidence(model={"name": "credit", "version": "7"}, metrics=tuple(metrics))
 
@@ -106,7 +108,7 @@ def test_fair_model_passes_and_records_policy_and_evidence_digests() -> None:
     pack = pack_for_tier("high")
     decision = judge(evidence(), pack, today=TODAY)
     assert decision.outcome == "pass"
-    assert decision.policy.digest == pack.digest and decision.policy.version == "1.0.0"
+    assert decision.policy.digest == pack.digest and decision.policy.version == "1.1.0"
     statuses = {g.id: g.status for g in decision.gates}
     assert statuses["gate.fairness"] == "pass" and statuses["gate.performance"] == "pass"
     assert statuses["gate.documentation"] == "pass" and statuses["gate.lineage"] == "pass"
@@ -251,7 +253,7 @@ def test_published_schema_is_current_and_decisions_validate_against_it() -> None
     import jsonschema
 
     published = json.loads(SCHEMA_PATH.read_text())
-    assert published == json.loads(json.dumps(decision_schema())), "regenerate hub/schemas/decision.schema.json"
+    assert published == json.loads(json.dumps(decision_schema())), "regenerate govhub/schemas/decision.schema.json"
     decision = judge(evidence(di_female=0.71), pack_for_tier("high"), today=TODAY)
     jsonschema.validate(json.loads(decision.model_dump_json()), published)
     assert Decision.model_validate_json(decision.model_dump_json()) == decision
@@ -304,3 +306,72 @@ def test_an_uncomputable_attribution_fails_the_explainability_gate() -> None:
         "explain.mean_abs_attribution for age could not be computed (kernel SHAP "
         "timed out); missing evidence is never a pass"
     )
+
+
+def _drift_evidence(bins: float, ks: float | None, psi: float = 0.9) -> Evidence:
+    metrics = [Metric(name="drift.psi", value=psi, feature="hours", provenance=PROV),
+               Metric(name="drift.psi_bins", value=bins, feature="hours", provenance=PROV)]  # fmt: skip
+    if ks is not None:
+        metrics.append(Metric(name="drift.ks_statistic", value=ks, feature="hours", provenance=PROV))
+    return Evidence(metrics=tuple(metrics))
+
+
+def test_a_psi_on_too_few_bins_is_set_aside_and_ks_decides() -> None:
+    from govhub.core.gates import DriftGate
+    from govhub.core.thresholds import Threshold
+
+    policy = GatePolicy(
+        min_psi_bins=5,
+        thresholds=(Threshold(metric="drift.psi", max=0.25), Threshold(metric="drift.ks_statistic", max=0.2)),
+    )
+    ctx = GateContext(risk_tier="high")
+    calm = DriftGate().run(_drift_evidence(bins=3, ks=0.05), policy, ctx)
+    assert calm.status == "pass" and "judged by the KS statistic alone" in calm.notes[0]
+    moved = DriftGate().run(_drift_evidence(bins=3, ks=0.5), policy, ctx)
+    assert moved.status == "fail" and [f.metric for f in moved.findings] == ["drift.ks_statistic"]
+    blind = DriftGate().run(_drift_evidence(bins=3, ks=None, psi=0.01), policy, ctx)
+    assert blind.status == "fail" and "the evidence has no KS statistic for it" in blind.findings[-1].message
+    no_ks = GatePolicy(min_psi_bins=5, thresholds=(Threshold(metric="drift.psi", max=0.25),))
+    assert (
+        "the pack sets no KS threshold"
+        in DriftGate().run(_drift_evidence(3, 0.01, 0.01), no_ks, ctx).findings[0].message
+    )
+    enough = DriftGate().run(_drift_evidence(bins=10, ks=0.05), policy, ctx)
+    assert enough.status == "fail" and [f.metric for f in enough.findings] == ["drift.psi"] and not enough.notes
+
+
+def test_small_groups_are_not_judged_on_their_metrics_and_the_gate_says_what_to_do() -> None:
+    pack = pack_for_tier("high")
+    tiny = Evidence(
+        metrics=tuple(m for m in evidence(di_female=0.5).metrics if m.name != "fairness.group_size")
+        + (metric("fairness.group_size", 4, sex="female"), metric("fairness.group_size", 1588, sex="male"))
+    )
+    fairness = next(g for g in judge(tiny, pack, today=TODAY).gates if g.id == "gate.fairness")
+    assert fairness.status == "fail"
+    assert [f.metric for f in fairness.findings] == ["fairness.group_size"]  # DI 0.5 on 4 rows is not judged
+    assert "sex=female has 4 row(s), below the minimum group size 30" in fairness.findings[0].message
+    assert "collect at least 30 rows for sex=female and evaluate again" in fairness.findings[0].message
+    unsized = Evidence(metrics=tuple(m for m in evidence().metrics if m.name != "fairness.group_size"))
+    fairness = next(g for g in judge(unsized, pack, today=TODAY).gates if g.id == "gate.fairness")
+    assert fairness.status == "fail" and "cannot be checked" in fairness.findings[0].message
+
+
+def test_notes_reach_the_report_card_and_export() -> None:
+    from govhub.core.model_card import context, render_html
+    from govhub.core.report import render_report
+    from govhub.core.workflow import render_export_html
+
+    pack = pack_for_tier("high")
+    ev = Evidence(metrics=evidence().metrics + _drift_evidence(bins=3, ks=0.05).metrics)
+    decision = judge(ev, pack, ctx=GateContext(risk_tier="high", model_card=CARD, lineage=LINEAGE), today=TODAY)
+    drift = next(g for g in decision.gates if g.id == "gate.drift")
+    assert drift.status == "pass" and "PSI for hours set aside" in drift.notes[0]
+    assert "note: PSI for hours set aside" in render_report(decision, ev, pack)
+    ctx = context(CARD, decision, ev, model_ref="credit/7")
+    assert "note: PSI for hours set aside" in render_html(ctx)
+    pack_doc = {"model_version": "credit/7", "registry": {"arn": "a", "approval_status": "x", "metadata": {}},
+                "decision": json.loads(decision.model_dump_json()), "evidence_sha256": "e", "policy_publication": [],
+                "monitoring_plan": None, "approvals": [], "audit_entries": [],
+                "audit_chain": {"ok": True, "entries": 0, "head": 0, "last_hash": "", "problems": []},
+                "model_card": ctx}  # fmt: skip
+    assert "note: PSI for hours set aside" in render_export_html(pack_doc)

@@ -80,6 +80,8 @@ def _evidence(di: float) -> Evidence:
         metric("clarify.DI", 1.0, sex="male"),
         metric("clarify.DPPL", 0.02, sex="female"),
         metric("clarify.RD", 0.01, sex="female"),
+        metric("fairness.group_size", 612, sex="female"),
+        metric("fairness.group_size", 1588, sex="male"),
     ]
     return Evidence(model={"name": "credit"}, metrics=tuple(metrics))
 
@@ -123,7 +125,7 @@ def test_submission_registers_cross_account_with_decision_and_lineage(hub: MotoH
     assert mv.arn.startswith("arn:aws:sagemaker:eu-west-1:222222222222:model-package/fraud-credit-scoring/1")
     assert mv.status == "PendingManualApproval" and mv.ref == "fraud-credit-scoring/1"
     md = mv.metadata
-    assert md["govhub:decision"] == "pass" and md["govhub:policy"] == "govhub-high@1.0.0"
+    assert md["govhub:decision"] == "pass" and md["govhub:policy"] == "govhub-high@1.1.0"
     assert md["govhub:policy-digest"] == load_pack(PACKS_DIR / "high.yaml").digest
     assert (md["govhub:code-commit"], md["govhub:training-job"], md["govhub:data-version"]) == (
         "abc123",
@@ -298,16 +300,16 @@ def test_rejection_is_final_and_recorded(hub: MotoHub) -> None:
 
 def test_a_decision_under_a_superseded_pack_is_stale(hub: MotoHub, tmp_path: Path) -> None:
     ref = _submit(hub).version.ref
-    newer = tmp_path / "high-1.1.0.yaml"
+    newer = tmp_path / "high-1.2.0.yaml"
     newer.write_text(
         (PACKS_DIR / "high.yaml")
         .read_text()
-        .replace("version: 1.0.0", "version: 1.1.0")
+        .replace("version: 1.1.0", "version: 1.2.0")
         .replace("min: 0.70}", "min: 0.75}")
     )
     publish_policy(hub.as_hub(CI, "platform-ci"), newer)
     with pytest.raises(
-        Blocked, match="stale decision: made under govhub-high 1.0.0, but the hub's current pack is 1.1.0"
+        Blocked, match="stale decision: made under govhub-high 1.1.0, but the hub's current pack is 1.2.0"
     ):
         promote(hub.as_hub(APPROVER, "erin@acme.example"), ref, "dev")
     assert status(hub.as_hub(APPROVER, "erin@acme.example"), ref)["stale"] is True
@@ -332,7 +334,7 @@ def test_an_expired_waiver_blocks_promotion(hub: MotoHub) -> None:
 def test_policy_distribution_verifies_digest_and_caches(hub: MotoHub, tmp_path: Path) -> None:
     team = hub.as_team("fraud")
     pack = resolve_policy(team, "govhub-high")
-    assert pack.version == "1.0.0" and (hub.cache_dir / "govhub-high" / "1.0.0.yaml").is_file()
+    assert pack.version == "1.1.0" and (hub.cache_dir / "govhub-high" / "1.1.0.yaml").is_file()
     # republishing the same content is a no-op; changing a published version is refused
     ci = hub.as_hub(CI, "platform-ci")
     assert publish_policy(ci, PACKS_DIR / "high.yaml") == (pack, False)
@@ -344,11 +346,11 @@ def test_policy_distribution_verifies_digest_and_caches(hub: MotoHub, tmp_path: 
         publish_policy(team, PACKS_DIR / "minimal.yaml")
     # a pack altered in the hub store after publication is refused, and a damaged cache is refetched
     hub.admin.client("s3").put_object(
-        Bucket=hub.coords.artifact_bucket, Key="policies/govhub-high/1.0.0.yaml", Body=changed.read_bytes()
+        Bucket=hub.coords.artifact_bucket, Key="policies/govhub-high/1.1.0.yaml", Body=changed.read_bytes()
     )
-    (hub.cache_dir / "govhub-high" / "1.0.0.yaml").write_text("garbage: [")
+    (hub.cache_dir / "govhub-high" / "1.1.0.yaml").write_text("garbage: [")
     with pytest.raises(WorkflowError, match="does not match its recorded digest"):
-        resolve_policy(team, "govhub-high", "1.0.0")
+        resolve_policy(team, "govhub-high", "1.1.0")
 
 
 def test_audit_log_in_the_hub_verifies_and_pinpoints_tampering_in_a_copy(hub: MotoHub, tmp_path: Path) -> None:

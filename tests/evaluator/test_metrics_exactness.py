@@ -149,3 +149,34 @@ def test_quantile_edges_match_numpy_and_ks_handles_ties() -> None:
     assert np.max(np.abs(m.quantile_bins(base) - expected)) <= TOL
     tied_b, tied_c = rng.integers(0, 5, 3000).astype(float), rng.integers(1, 6, 2000).astype(float)
     assert close(m.ks_statistic(tied_b, tied_c), ks_2samp(tied_b, tied_c).statistic)
+
+
+def hours_per_week(rng: np.random.Generator, n: int) -> np.ndarray:
+    """Like UCI Adult's hours-per-week: almost half the people work exactly 40 hours."""
+    spread = rng.choice([20, 24, 30, 35, 38, 45, 48, 50, 55, 60, 70], size=n)
+    return np.where(rng.random(n) < 0.47, 40, spread).astype(float)
+
+
+def test_psi_sees_a_shift_away_from_a_tied_edge_and_records_its_bins() -> None:
+    rng = np.random.default_rng(12)
+    base = hours_per_week(rng, 20000)
+    current = np.where(base == 40, 46.0, base)  # everyone at 40 hours now works 46
+    edges: list[float] = []
+    drift = m.numeric_drift(base, current, edges_out=edges)
+    assert edges == sorted(set(edges)) and len(edges) < 9  # the deciles tie at 40
+    assert drift["drift.psi_bins"] == len(edges) + 1
+    # right-closed bins keep the 40s apart from the 46s (4.8 here); left-closed bins [40, 48) gave 0.0
+    assert drift["drift.psi"] > 1.0
+    same = m.numeric_drift(base, base.copy())
+    assert same["drift.psi"] == 0.0
+
+
+def test_right_closed_bins_match_pandas_cut() -> None:
+    import pandas as pd
+
+    rng = np.random.default_rng(5)
+    base, cur = np.sort(hours_per_week(rng, 5000)), np.sort(rng.normal(42, 9, 4000))
+    edges = m.quantile_bins(base)
+    binned = pd.cut(pd.Series(cur), [-np.inf, *edges, np.inf], right=True)
+    expected = binned.value_counts(sort=False).to_numpy() / len(cur)
+    assert np.max(np.abs(m.binned_proportions(cur, edges) - expected)) <= TOL
