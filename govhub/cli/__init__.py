@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from govhub.cli import card, evidence, hub, local, project
+    from govhub.cli import attest, card, evidence, hub, local, project
 
     parser = argparse.ArgumentParser(prog="govhub", description="MLOps governance platform: config, estate and gates.")
     parser.add_argument("--debug", action="store_true", help="show the traceback of an unexpected error")
@@ -26,6 +26,7 @@ def build_parser() -> argparse.ArgumentParser:
     evidence.add_commands(sub)
     project.add_commands(sub)
     card.add_commands(sub)
+    attest.add_commands(sub)
     return parser
 
 

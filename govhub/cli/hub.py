@@ -18,7 +18,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from govhub.cli.common import guarded, load_card, read_json_model
+from govhub.cli.common import fail, guarded, load_card, read_json_model
 from govhub.vocabulary import STAGES
 
 ROLE_HELP = "assume this hub role instead of the command's default"
@@ -214,11 +214,13 @@ def _audit_verify(args: argparse.Namespace) -> int:
             )
         anchor = (int(seq), digest)
     log = _audit_log(args)
-    report = log.verify(anchor)
+    checkpoints, key = _checkpoints(args)
+    report = log.verify(anchor, checkpoints=checkpoints, public_key=key)
     where = log.store.uri
     if report.ok:
+        signed = f"; every signed checkpoint in {checkpoints.uri} verified" if checkpoints is not None else ""
         print(
-            f"audit log {where}: verified {report.entries} entries; head {report.head_seq}; "
+            f"audit log {where}: verified {report.entries} entries; head {report.head_seq}{signed}; "
             f"anchor for next time: {report.entries}:{report.last_hash}"
         )
         return 0
@@ -226,6 +228,40 @@ def _audit_verify(args: argparse.Namespace) -> int:
     for p in report.problems:
         print(f"  - [{p.kind}] {p.message}", file=sys.stderr)
     return 1
+
+
+def _checkpoints(args: argparse.Namespace) -> tuple[Any, Any]:
+    """The signed checkpoints and the hub's public key, when both are given."""
+    from govhub import inputs
+    from govhub.backends import open_store
+    from govhub.core.checkpoint import CheckpointError, public_key
+    from govhub.core.workflow import WorkflowError
+
+    if bool(args.checkpoints) != bool(args.public_key):
+        raise WorkflowError("give --checkpoints and --public-key together: the checkpoints are checked with the key")
+    if not args.checkpoints:
+        return None, None
+    try:
+        return open_store(args.checkpoints), public_key(inputs.read_bytes(args.public_key, "public key"))
+    except (inputs.InputError, CheckpointError) as exc:
+        raise WorkflowError(f"{args.public_key}: {exc}") from None
+
+
+@guarded
+def _audit_sign(args: argparse.Namespace) -> int:
+    from govhub import inputs
+    from govhub.backends import open_store
+    from govhub.core.audit import AuditLog
+    from govhub.core.checkpoint import CheckpointError, LocalSigner
+
+    try:
+        signer = LocalSigner(inputs.read_bytes(args.signing_key, "signing key"), key_id=Path(args.signing_key).name)
+    except (inputs.InputError, CheckpointError, ValueError) as exc:
+        return fail(f"{args.signing_key}: not a usable ECDSA P-256 private key in PEM ({exc})")
+    log, store = AuditLog(open_store(args.source)), open_store(args.checkpoints)
+    cp = log.sign_checkpoint(signer, store)
+    print(f"signed checkpoint of {log.store.uri}: size {cp.size}, root {cp.root.hex()}, at {cp.time}, in {store.uri}")
+    return 0
 
 
 @guarded
@@ -329,8 +365,15 @@ def add_commands(sub: Any) -> None:
     )
     p.add_argument("--from", dest="source", help="a copied log folder or s3://BUCKET (default: the hub's audit bucket)")
     p.add_argument("--anchor", help="SEQ:SHA256 printed by an earlier verification; catches a rewritten tail")
+    p.add_argument("--checkpoints", help="where the signed checkpoints are (a folder or s3://BUCKET)")
+    p.add_argument("--public-key", help="the hub's checkpoint public key (PEM); needs --checkpoints")
     _common(p)
     p.set_defaults(func=_audit_verify)
+    p = audit_sub.add_parser("sign", help="sign a checkpoint of a folder-store log with a local key (offline hubs)")
+    p.add_argument("--from", dest="source", required=True, help="the log folder")
+    p.add_argument("--checkpoints", required=True, help="the checkpoint folder (not writable by the log's writers)")
+    p.add_argument("--signing-key", required=True, help="ECDSA P-256 private key (PEM)")
+    p.set_defaults(func=_audit_sign)
     p = audit_sub.add_parser("copy", help="copy the audit log into a folder (for an auditor, or offline checks)")
     p.add_argument("to")
     p.add_argument("--from", dest="source", help="source log (default: the hub's audit bucket)")

@@ -26,6 +26,10 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from govhub.canonical import digest_of
+from govhub.core.checkpoint import CHECKPOINTS, Checkpoint, CheckpointError, Signer, checkpoint_key
+from govhub.core.checkpoint import sign as sign_checkpoint
+from govhub.core.checkpoint import verify as verify_checkpoint
+from govhub.core.merkle import MerkleTree, leaf_hash
 from govhub.core.store import Conflict, Missing, ObjectStore
 
 PREFIX = "govhub-audit-log/"
@@ -62,6 +66,11 @@ class AuditEntry(BaseModel):
 
     def computed_hash(self) -> str:
         return self.digest(self.model_dump(mode="json"))
+
+
+def leaves(entries: Iterable[AuditEntry]) -> list[bytes]:
+    """The Merkle leaves of entries in sequence order: each entry's own hash (over all its fields)."""
+    return [leaf_hash(bytes.fromhex(e.hash)) for e in entries]
 
 
 def entry_key(seq: int) -> str:
@@ -132,6 +141,8 @@ class AuditLog:
 
     def _refresh_tail(self) -> AuditEntry | None:
         start = entry_key(self._tail.seq) if self._tail else self._head_hint()
+        if start and not self._tail and not self.store.exists(start):
+            start = ""  # a damaged or forged head names no entry: recover the tail from the entries themselves
         last = None
         for key in self.store.keys(ENTRIES, start_after=start):
             if KEY_PATTERN.match(key.removeprefix(ENTRIES)):
@@ -182,9 +193,20 @@ class AuditLog:
 
     # ------------------------------------------------------------------ verify
 
-    def verify(self, anchor: tuple[int, str] | None = None) -> VerifyReport:
+    def verify(
+        self,
+        anchor: tuple[int, str] | None = None,
+        *,
+        checkpoints: ObjectStore | None = None,
+        public_key: Any = None,
+    ) -> VerifyReport:
         problems: list[Problem] = []
         chain: list[tuple[str, AuditEntry]] = []
+        # A consistent snapshot: the head (and the checkpoints) are read before the entries. Writers
+        # put an entry before they move the head or sign, so concurrent appends can only add entries
+        # beyond what the head and the checkpoints claim, never make them look truncated.
+        head = self._read_head()
+        signed = self._read_checkpoints(checkpoints, public_key, problems) if checkpoints and public_key else None
         for key in self.store.keys(ENTRIES):
             name = key.removeprefix(ENTRIES)
             match = KEY_PATTERN.match(name)
@@ -228,7 +250,12 @@ class AuditLog:
                 )
             chain.append((key, entry))
         problems += _check_links(chain)
-        head_seq, last = self._check_head(chain, problems)
+        problems += _check_replays(chain)
+        problems += self._check_versions()
+        covered = max((c.size for c in signed), default=0) if signed is not None else None
+        head_seq, last = self._check_head(chain, problems, head, covered)
+        if signed is not None:
+            problems += self.check_checkpoints(signed, chain)
         if anchor is not None:
             seq, digest = anchor
             found = next((e for _, e in chain if e.seq == seq), None)
@@ -243,18 +270,104 @@ class AuditLog:
                 )
         return VerifyReport(entries=len(chain), head_seq=head_seq, last_hash=last, problems=tuple(problems))
 
-    def _check_head(self, chain: list[tuple[str, AuditEntry]], problems: list[Problem]) -> tuple[int | None, str]:
-        last = chain[-1][1] if chain else None
+    # ------------------------------------------------------------------ signed checkpoints
+
+    def origin(self) -> str:
+        return f"govhub-audit-log {self.store.uri}"
+
+    def sign_checkpoint(self, signer: Signer, checkpoints: ObjectStore) -> Checkpoint:
+        """Sign the log as it is now (size, Merkle root, time) and store it create-only, under its size,
+        in ``checkpoints``: a location the log's writers cannot write."""
+        entries = sorted(self.entries(), key=lambda e: e.seq)
+        if [e.seq for e in entries] != list(range(1, len(entries) + 1)):
+            raise AuditError(f"the audit log in {self.store.uri} has gaps; verify it before signing a checkpoint")
+        tree = MerkleTree(leaves(entries))
+        cp = Checkpoint(self.origin(), tree.size, tree.root(), self.clock().isoformat(timespec="seconds"))
+        key = checkpoint_key(cp.size)
         try:
-            head = json.loads(self.store.get(HEAD))
-            head_seq, head_hash = int(head["seq"]), str(head["hash"])
+            checkpoints.put(key, sign_checkpoint(cp, signer), if_absent=True)
+        except Conflict:
+            pass  # a checkpoint of this size exists; verify() compares it with the entries
+        return cp
+
+    def _read_checkpoints(self, checkpoints: ObjectStore, key: Any, problems: list[Problem]) -> list[Checkpoint]:
+        signed: list[Checkpoint] = []
+        for name in checkpoints.keys(CHECKPOINTS):
+            try:
+                signed.append(verify_checkpoint(checkpoints.get(name), key, self.origin()))
+            except CheckpointError as exc:
+                problems.append(Problem(None, name, "modified", f"checkpoint {name}: {exc}"))
+        return signed
+
+    def check_checkpoints(self, signed: list[Checkpoint], chain: list[tuple[str, AuditEntry]]) -> list[Problem]:
+        """Every signed checkpoint against the entries: a checkpoint larger than the log means entries
+        were removed (head record or not); a root that the first ``size`` entries do not reproduce
+        means they were rewritten, reordered, inserted or replaced, re-chained or not."""
+        problems: list[Problem] = []
+        entries = sorted((e for _, e in chain), key=lambda e: e.seq)
+        tree = MerkleTree(leaves(entries))
+        previous = 0
+        for cp in sorted((c for c in signed if c.size <= tree.size), key=lambda c: c.size):
+            if tree.root(cp.size) != cp.root:
+                first = previous + 1
+                where = f"entry {first} was" if cp.size == first else f"an entry between {first} and {cp.size} was"
+                problems.append(
+                    Problem(first, entry_key(first), "modified",
+                            f"the first {cp.size} entries do not reproduce the checkpoint signed at {cp.time}: "
+                            f"{where} rewritten, moved, inserted or replayed (re-chained or not)")
+                )  # fmt: skip
+                break
+            previous = cp.size
+        newest = max(signed, key=lambda c: c.size, default=None)
+        if newest is not None and newest.size > tree.size:
+            problems.append(
+                Problem(tree.size + 1, entry_key(tree.size + 1), "truncated",
+                        f"the checkpoint signed at {newest.time} covers {newest.size} entries but the log holds "
+                        f"{tree.size}: entries {tree.size + 1} to {newest.size} were removed")
+            )  # fmt: skip
+        return problems
+
+    def _check_versions(self) -> list[Problem]:
+        """Object Lock stops deletes, not a new version of a key: every entry key must hold exactly
+        one version and no delete marker (read from the store's version listing, not current objects)."""
+        counts = self.store.versions(ENTRIES)
+        problems = []
+        for key, (versions, markers) in sorted((counts or {}).items()):
+            match = KEY_PATTERN.match(key.removeprefix(ENTRIES))
+            seq = int(match[1]) if match else None
+            if versions > 1:
+                problems.append(Problem(seq, key, "modified", f"entry {seq} ({key}) has {versions} versions: it was "
+                                        "overwritten after it was written (the current version may look clean)"))  # fmt: skip
+            if markers:
+                problems.append(Problem(seq, key, "removed", f"entry {seq} ({key}) carries {markers} delete "
+                                        "marker(s): someone deleted it"))  # fmt: skip
+        return problems
+
+    def _read_head(self) -> bytes | None:
+        try:
+            return self.store.get(HEAD)
         except Missing:
+            return None
+
+    def _check_head(
+        self, chain: list[tuple[str, AuditEntry]], problems: list[Problem], raw: bytes | None, covered: int | None
+    ) -> tuple[int | None, str]:
+        last = chain[-1][1] if chain else None
+        if raw is None:
             return None, last.hash if last else GENESIS
+        try:
+            head = json.loads(raw)
+            head_seq, head_hash = int(head["seq"]), str(head["hash"])
         except (ValueError, KeyError, TypeError):
             problems.append(Problem(None, HEAD, "modified", f"{HEAD} is not a valid head record"))
             return None, last.hash if last else GENESIS
         last_seq = last.seq if last else 0
-        if head_seq > last_seq:
+        if covered is not None and head_seq > max(last_seq, covered):
+            problems.append(
+                Problem(None, HEAD, "modified", f"{HEAD} claims entry {head_seq}, which neither the log ({last_seq} "
+                        f"entries) nor any signed checkpoint ({covered}) holds: the head is damaged or forged")
+            )  # fmt: skip
+        elif head_seq > last_seq:
             problems.append(
                 Problem(
                     last_seq + 1,
@@ -276,6 +389,26 @@ class AuditLog:
                     )
                 )
         return head_seq, last.hash if last else GENESIS
+
+
+def _check_replays(chain: list[tuple[str, AuditEntry]]) -> list[Problem]:
+    """An entry whose every field but its place (seq, prev, hash) repeats an earlier one is a replay."""
+    seen: dict[str, int] = {}
+    problems = []
+    for key, entry in chain:
+        body = digest_of(entry.model_dump(mode="json", exclude={"seq", "prev", "hash"}))
+        if body in seen:
+            problems.append(
+                Problem(
+                    entry.seq,
+                    key,
+                    "inserted",
+                    f"entry {entry.seq} ({key}) replays entry {seen[body]}: same time, actor, subject and details",
+                )  # fmt: skip
+            )
+        else:
+            seen[body] = entry.seq
+    return problems
 
 
 def _check_links(chain: list[tuple[str, AuditEntry]]) -> list[Problem]:

@@ -56,6 +56,11 @@ class ObjectStore(ABC):
             return False
         return True
 
+    def versions(self, prefix: str) -> dict[str, tuple[int, int]] | None:
+        """Per key under ``prefix``: (object versions, delete markers); None when the store keeps no
+        versions (a folder). A create-only key has exactly one version and no delete marker."""
+        return None
+
     def uri_of(self, key: str) -> str:
         return f"{self.uri.rstrip('/')}/{key}"
 

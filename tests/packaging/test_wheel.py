@@ -24,7 +24,7 @@ import pytest
 from tests.helpers import EXAMPLE_CONFIG, ROOT
 
 # What a lean core may weigh once installed, with numpy, pandas, pyarrow, pydantic, PyYAML, Jinja2 and
-# cookiecutter (measured at about 0.3 GB; the cloud SDKs and the CDK bindings would add well over 1 GB).
+# cookiecutter and cryptography (measured at about 0.35 GB; the cloud SDKs and the CDK bindings would add well over 1 GB).
 MAX_CORE_MIB = 450
 FORBIDDEN = ("cdktf", "jsii", "constructs", "boto3", "botocore", "sagemaker", "azure", "google", "mlflow", "pyspark")
 

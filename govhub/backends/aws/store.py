@@ -59,6 +59,22 @@ class S3Store(ObjectStore):
     def get(self, key: str) -> bytes:
         return self._call("reading", key, self.client.get_object, Key=key)["Body"].read()
 
+    def versions(self, prefix: str) -> dict[str, tuple[int, int]] | None:
+        found: dict[str, tuple[int, int]] = {}
+        kwargs: dict[str, Any] = {"Prefix": prefix}
+        while True:
+            page = self._call("listing versions of", prefix, self.client.list_object_versions, **kwargs)
+            for item in page.get("Versions", []):
+                v, d = found.get(item["Key"], (0, 0))
+                found[item["Key"]] = (v + 1, d)
+            for item in page.get("DeleteMarkers", []):
+                v, d = found.get(item["Key"], (0, 0))
+                found[item["Key"]] = (v, d + 1)
+            if not page.get("IsTruncated"):
+                return found
+            kwargs = {"Prefix": prefix, "KeyMarker": page.get("NextKeyMarker"),
+                      "VersionIdMarker": page.get("NextVersionIdMarker")}  # fmt: skip
+
     def keys(self, prefix: str, start_after: str = "") -> Iterator[str]:
         token: str | None = None
         while True:
