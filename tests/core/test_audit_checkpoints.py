@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from govhub.core import checkpoint, merkle
 from govhub.core.audit import ENTRIES, HEAD, AuditEntry, AuditLog, entry_key
+from govhub.core.checkpoint import LocalSigner
 from govhub.core.store import LocalStore
 
 # RFC 6962 / Certificate Transparency test vectors: roots of the first n of these eight leaves.
@@ -283,3 +284,64 @@ def test_the_cli_signs_and_verifies_checkpoints_with_the_public_key_only(tmp_pat
     assert main(verify) == 1
     assert "[truncated] the checkpoint signed at" in capsys.readouterr().err
     assert main(verify[:-2]) == 2 and "give --checkpoints and --public-key together" in capsys.readouterr().err
+
+
+# --------------------------------------------------------------------------- random tamperings
+
+KINDS = ("truncate", "wipe", "rewrite", "swap", "insert", "replay")
+
+
+def _tamper(log: AuditLog, kind: str, at: int) -> tuple[str, int]:
+    """Apply one tampering the way an insider with write access would (re-chaining and moving the head
+    so the chain alone looks clean); returns the (kind, entry) verify must report."""
+    root = Path(log.store.root)
+    entries = sorted(log.entries(), key=lambda e: e.seq)
+    n = len(entries)
+    if kind == "truncate":
+        for e in entries[at - 1 :]:
+            (root / entry_key(e.seq)).unlink()
+        (root / HEAD).unlink()
+        return "truncated", at
+    if kind == "wipe":
+        for e in entries:
+            (root / entry_key(e.seq)).unlink()
+        (root / HEAD).unlink()
+        return "truncated", 1
+    if kind == "rewrite":
+        entries[at - 1] = AuditEntry(**{**entries[at - 1].model_dump(mode="json"), "details": {"forged": True}})
+        _write(log, entries, rechain_from=at)
+        return "modified", at
+    if kind == "swap":
+        i, j = at - 1, min(at, n - 1)
+        a, b = entries[i].model_dump(mode="json"), entries[j].model_dump(mode="json")
+        entries[i], entries[j] = AuditEntry(**{**b, "seq": a["seq"]}), AuditEntry(**{**a, "seq": b["seq"]})
+        _write(log, entries, rechain_from=at)
+        return "modified", at
+    if kind == "insert":
+        forged = AuditEntry(**{**entries[at - 1].model_dump(mode="json"), "subject": "forged", "details": {}})
+        shifted = [*entries[: at - 1], forged, *entries[at - 1 :]]
+        renumbered = [AuditEntry(**{**e.model_dump(mode="json"), "seq": s}) for s, e in enumerate(shifted, 1)]
+        _write(log, renumbered, rechain_from=at)
+        return "modified", at
+    replay = AuditEntry(**{**entries[at - 1].model_dump(mode="json"), "seq": n + 1})
+    _write(log, [*entries, replay], rechain_from=n + 1)
+    return "inserted", n + 1
+
+
+@settings(max_examples=30, deadline=None, derandomize=True)
+@given(n=st.integers(2, 12), kind=st.sampled_from(KINDS), data=st.data())
+def test_every_tampering_is_detected_with_its_kind_and_entry(n: int, kind: str, data) -> None:
+    import tempfile
+
+    at = data.draw(st.integers(1, n - 1 if kind == "swap" else n))
+    with tempfile.TemporaryDirectory() as tmp:
+        log, checkpoints, signer = AuditLog(LocalStore(Path(tmp) / "log")), LocalStore(Path(tmp) / "cps"), LocalSigner()
+        (Path(tmp) / "cps").mkdir()
+        for i in range(n):
+            log.append("decision", f"svc-{i}", f"m/{i}", {"n": i})
+            log.sign_checkpoint(signer, checkpoints)
+        key = checkpoint.public_key(signer.public_key_pem())
+        assert log.verify(checkpoints=checkpoints, public_key=key).ok  # untampered: never flagged
+        expected = _tamper(log, kind, at)
+        found = [(p.kind, p.seq) for p in log.verify(checkpoints=checkpoints, public_key=key).problems]
+    assert expected in found, (kind, at, found)
