@@ -449,8 +449,10 @@ def _promote(demo: Demo, project: Path) -> None:
 def _audit(demo: Demo) -> None:
     code, _, _ = demo.cli("audit", "verify", "--as", "auditor")
     demo.result["audit_verified"] = code == 0
-    copy = demo.out / "audit-copy"
+    copy, untouched = demo.out / "audit-copy", demo.out / "audit-untouched"
     demo.cli("audit", "copy", str(copy), "--as", "auditor")
+    demo.cli("audit", "copy", str(untouched), "--as", "auditor", quiet=True)
+    _sign_copy(demo, untouched)
     entries = sorted((copy / "govhub-audit-log" / "entries").iterdir())
     victim = entries[len(entries) // 2]
     doc = json.loads(victim.read_text())
@@ -461,6 +463,30 @@ def _audit(demo: Demo) -> None:
     code, _, err = demo.cli("audit", "verify", "--from", str(copy), expect=1)
     demo.result["tamper_detected"] = f"entry {int(victim.stem)} " in err
     demo.result["tampered_entry"] = int(victim.stem)
+
+
+def _sign_copy(demo: Demo, log: Path) -> None:
+    """A signed checkpoint over the untouched copy, with a demo key: in the hub the service signs with
+    its KMS key (issue 13's remaining work); here a local ECDSA P-256 key stands in, and the demo says so."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    keys = demo.out / "keys"
+    keys.mkdir(exist_ok=True)
+    private = ec.generate_private_key(ec.SECP256R1())
+    (keys / "demo-hub.key").write_bytes(private.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))  # fmt: skip
+    (keys / "demo-hub.pem").write_bytes(private.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo))  # fmt: skip
+    checkpoints = demo.out / "audit-untouched-checkpoints"
+    checkpoints.mkdir(exist_ok=True)
+    demo.say("      an untouched copy of the log stays in audit-untouched/ for your own tampering; a checkpoint of")
+    demo.say("      it is signed with a local demo key (in the hub the service signs with its KMS key):")
+    demo.cli("audit", "sign", "--from", str(log), "--checkpoints", str(checkpoints),
+             "--signing-key", str(keys / "demo-hub.key"))  # fmt: skip
+    code, _, _ = demo.cli("audit", "verify", "--from", str(log), "--checkpoints", str(checkpoints),
+                          "--public-key", str(keys / "demo-hub.pem"))  # fmt: skip
+    demo.result["checkpoint_verified"] = code == 0
 
 
 def _summary(demo: Demo) -> None:

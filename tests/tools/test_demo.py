@@ -67,7 +67,8 @@ def test_the_fair_model_reaches_prod_with_separation_of_duties(demo) -> None:
 
 def test_the_audit_chain_verifies_and_tampering_is_pinpointed(demo) -> None:
     result, log, out = demo
-    assert result["audit_verified"] and result["tamper_detected"]
+    assert result["audit_verified"] and result["tamper_detected"] and result["checkpoint_verified"]
+    assert (out / "audit-untouched" / "govhub-audit-log" / "entries").is_dir() and "signed checkpoint" in log
     assert f"[modified] entry {result['tampered_entry']} " in log
     export = json.loads((out / "reports" / "audit-export.json").read_text())
     assert export["audit_chain"]["ok"] and export["registry"]["approval_status"] == "Approved"
