@@ -291,11 +291,9 @@ def parse_config(text: str, source: str = "<string>") -> PlatformConfig:
     from govhub import inputs
 
     try:
-        inputs.check_events(text, source)
+        inputs.check_bounds(text, source)
         node = yaml.compose(text, Loader=yaml.SafeLoader)
-        if node is not None:
-            inputs.check_expansion(node, source)
-        data = yaml.safe_load(text)
+        data = _construct(node)
     except inputs.InputError as exc:
         problem, _, fix = str(exc).removeprefix(f"{source}: ").partition("; ")
         raise ConfigError(source, [Problem("", problem, fix or "simplify the document")]) from None
@@ -380,6 +378,17 @@ def _description(loc: tuple, field: str) -> str:
     return (info.description or "") if info is not None else ""
 
 
+def _construct(node: Any) -> Any:
+    """The document's data from its composed node graph (the text is not parsed a second time)."""
+    if node is None:
+        return None
+    loader = yaml.SafeLoader("")
+    try:
+        return loader.construct_document(node)
+    finally:
+        loader.dispose()
+
+
 def _mapping(value: Any) -> dict[str, Any]:
     """A YAML mapping, or an empty one for anything else (its own problem is reported elsewhere)."""
     return value if isinstance(value, dict) else {}
@@ -433,10 +442,8 @@ def _translate(err: Mapping[str, Any], lines: Mapping[tuple, int]) -> Problem:
         hint = f"did you mean {close[0]!r}? " if close else ""
         return Problem(path, f"unknown key {field!r}", f"{hint}remove it or use one of: {', '.join(allowed)}", line)
     if kind == "missing":
-        model = _model_at(loc)
-        info = model.model_fields.get(field) if model else None
-        desc = f" ({info.description})" if info is not None and info.description else ""
-        return Problem(path, f"required key {field!r} is missing", f"add {field}:{desc}", line)
+        desc = _description(loc, field)
+        return Problem(path, f"required key {field!r} is missing", f"add {field}:{f' ({desc})' if desc else ''}", line)
     if kind == "literal_error":
         expected = err.get("ctx", {}).get("expected", "")
         options = [o.strip(" '") for o in expected.replace(" or ", ", ").split(",") if o.strip()]
@@ -461,8 +468,6 @@ def _translate(err: Mapping[str, Any], lines: Mapping[tuple, int]) -> Problem:
     ctx = err.get("ctx") or {}
     if kind == "string_too_short":
         return Problem(path, "is empty", fix, line)
-    if kind == "string_pattern_mismatch" and not _description(loc, field):
-        return Problem(path, f"invalid value {value!r}", fix, line)
     if kind in ("too_short", "too_long"):
         n = ctx.get("min_length" if kind == "too_short" else "max_length")
         bound = f"at least {n}" if kind == "too_short" else f"at most {n}"
@@ -475,10 +480,9 @@ def _translate(err: Mapping[str, Any], lines: Mapping[tuple, int]) -> Problem:
     if kind in ("bool_type", "bool_parsing", "float_type", "float_parsing", "finite_number"):
         expected = "true or false" if kind.startswith("bool") else "a finite number"
         return Problem(path, f"expected {expected}, got {type(value).__name__} {value!r}", fix, line)
-    model = _model_at(loc)
-    info = model.model_fields.get(field) if model else None
-    if kind == "string_pattern_mismatch" and info is not None and info.description:
-        return Problem(path, f"invalid value {value!r}: expected {info.description}", fix, line)
+    if kind == "string_pattern_mismatch":
+        desc = _description(loc, field)
+        return Problem(path, f"invalid value {value!r}" + (f": expected {desc}" if desc else ""), fix, line)
     return Problem(path, f"invalid value {value!r}: {err['msg']}", fix, line)
 
 

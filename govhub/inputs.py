@@ -63,64 +63,45 @@ def read_text(path: str | Path, what: str = "document", limit: int = MAX_BYTES) 
     return decode(read_bytes(path, what, limit), str(path), what)
 
 
-def check_events(text: str, source: str) -> None:
+def check_bounds(text: str, source: str) -> None:
+    """Depth, alias count and alias expansion, in one pass over the event stream (no recursion, no
+    node graph): each anchored value's expanded size is recorded when it ends, and an alias adds that
+    size to its parent. Raises :class:`InputError`; YAML syntax errors pass through as ``yaml.YAMLError``."""
     import yaml
 
-    depth = aliases = 0
+    aliases = 0
+    anchored: dict[str, int] = {}
+    open_: list[list[Any]] = [[0, None]]  # [expanded size so far, anchor] per open collection
+
+    def add(size: int, event: Any) -> None:
+        open_[-1][0] += size
+        if open_[-1][0] > MAX_NODES:
+            raise InputError(ERR_NODES.format(source=source, limit=MAX_NODES))
+
     for event in yaml.parse(text, Loader=yaml.SafeLoader):
         if isinstance(event, yaml.CollectionStartEvent):
-            depth += 1
-            if depth > MAX_DEPTH:
+            open_.append([1, event.anchor])
+            if len(open_) - 1 > MAX_DEPTH:
                 raise InputError(ERR_DEPTH.format(source=source, limit=MAX_DEPTH, line=_line(event)))
         elif isinstance(event, yaml.CollectionEndEvent):
-            depth -= 1
+            size, anchor = open_.pop()
+            if anchor:
+                anchored[anchor] = size
+            add(size, event)
+        elif isinstance(event, yaml.ScalarEvent):
+            if event.anchor:
+                anchored[event.anchor] = 1
+            add(1, event)
         elif isinstance(event, yaml.AliasEvent):
             aliases += 1
             if aliases > MAX_ALIASES:
                 raise InputError(ERR_ALIASES.format(source=source, limit=MAX_ALIASES, line=_line(event)))
+            add(anchored.get(event.anchor or "", 1), event)
 
 
 def _line(event: Any) -> int | str:
     mark = event.start_mark
     return mark.line + 1 if mark is not None else "?"
-
-
-def check_expansion(root: Any, source: str) -> None:
-    """The number of values the node graph stands for once aliases are expanded, counted without
-    expanding (each shared node's size is computed once)."""
-    import yaml
-
-    sizes: dict[int, int] = {}
-    stack: list[tuple[Any, bool]] = [(root, False)]
-    while stack:
-        node, done = stack.pop()
-        if id(node) in sizes:
-            continue
-        if isinstance(node, yaml.ScalarNode):
-            sizes[id(node)] = 1
-            continue
-        children = [c for pair in node.value for c in pair] if isinstance(node, yaml.MappingNode) else node.value
-        if done:
-            sizes[id(node)] = 1 + sum(sizes[id(c)] for c in children)
-            if sizes[id(node)] > MAX_NODES:
-                raise InputError(ERR_NODES.format(source=source, limit=MAX_NODES))
-            continue
-        stack.append((node, True))
-        stack += [(c, False) for c in children if id(c) not in sizes]
-
-
-def compose_yaml(text: str, source: str) -> Any:
-    """The YAML node graph (with line numbers), bounded; None for an empty document."""
-    import yaml
-
-    try:
-        check_events(text, source)
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError as exc:
-        raise InputError(ERR_YAML.format(source=source, problem=_yaml_problem(exc))) from None
-    if node is not None:
-        check_expansion(node, source)
-    return node
 
 
 def load_yaml(text: str | bytes, source: str, what: str = "document") -> Any:
@@ -131,15 +112,11 @@ def load_yaml(text: str | bytes, source: str, what: str = "document") -> Any:
         if len(text) > MAX_BYTES:
             raise InputError(ERR_TOO_LARGE.format(path=source, size=len(text), what=what, limit=MAX_BYTES))
         text = decode(text, source, what)
-    compose_yaml(text, source)
     try:
+        check_bounds(text, source)
         return yaml.safe_load(text)
     except yaml.YAMLError as exc:
         raise InputError(ERR_YAML.format(source=source, problem=_yaml_problem(exc))) from None
-
-
-def read_yaml(path: str | Path, what: str = "document") -> Any:
-    return load_yaml(read_text(path, what), str(path), what)
 
 
 def _yaml_problem(exc: Exception) -> str:

@@ -14,7 +14,6 @@ from typing import Literal, get_args
 RiskTier = Literal["minimal", "limited", "high", "prohibited"]
 RISK_TIERS: tuple[str, ...] = get_args(RiskTier)
 """From the least to the most strict; :func:`highest_tier` relies on this order."""
-PROHIBITED = "prohibited"
 PROJECT_TIERS: tuple[str, ...] = ("high", "limited", "minimal")
 """The tiers a project can be created for: prohibited use cases get no project."""
 
@@ -24,12 +23,10 @@ REGISTERED = "registered"
 """The stage of a version that was registered and not yet promoted."""
 
 Status = Literal["pass", "fail", "not_applicable", "error", "waived"]
-STATUSES: tuple[str, ...] = get_args(Status)
 BLOCKING: frozenset[str] = frozenset({"fail", "error"})
 """Gate statuses that block promotion (and raise a ticket)."""
 
 Outcome = Literal["pass", "fail", "error"]
-OUTCOMES: tuple[str, ...] = get_args(Outcome)
 
 Cloud = Literal["aws", "azure", "gcp"]
 CLOUDS: tuple[str, ...] = get_args(Cloud)

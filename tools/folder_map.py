@@ -112,7 +112,8 @@ def _top(module: str) -> str:
 def violations(root: Path = ROOT) -> list[str]:
     """Every import that breaks the layout's rules, as ``file:line: rule``."""
     found = []
-    for imp in imports(root):
+    read = list(imports(root))
+    for imp in read:
         where = f"{imp.path.relative_to(root)}:{imp.line}"
         top = _top(imp.target)
         if _top(imp.module) == "govhub" and top in ESTATE:
@@ -121,13 +122,13 @@ def violations(root: Path = ROOT) -> list[str]:
             found.append(f"{where}: the core imports {imp.target}; put cloud code in govhub.backends.<cloud>")
         if top in ENGINES and imp.module != "infra.engine" and not imp.target.startswith("constructs"):
             found.append(f"{where}: {imp.target} is imported outside infra.engine, the one engine shim")
-    found += [f"import cycle: {' -> '.join(group)}" for group in cycles(root)]
+    found += [f"import cycle: {' -> '.join(group)}" for group in cycles(root, read)]
     return found
 
 
-def module_graph(root: Path = ROOT) -> dict[str, set[str]]:
+def module_graph(root: Path = ROOT, read: list[Import] | None = None) -> dict[str, set[str]]:
     """Module -> the project modules it imports when it runs (type-checking imports left out)."""
-    found = list(imports(root))
+    found = read if read is not None else list(imports(root))
     known = {imp.module for imp in found}
     graph: dict[str, set[str]] = {m: set() for m in known}
     for imp in found:
@@ -138,9 +139,9 @@ def module_graph(root: Path = ROOT) -> dict[str, set[str]]:
     return graph
 
 
-def cycles(root: Path = ROOT) -> list[list[str]]:
+def cycles(root: Path = ROOT, read: list[Import] | None = None) -> list[list[str]]:
     """Every group of modules that import each other (strongly connected, Tarjan), smallest name first."""
-    graph = module_graph(root)
+    graph = module_graph(root, read)
     index: dict[str, int] = {}
     low: dict[str, int] = {}
     stack: list[str] = []

@@ -58,33 +58,27 @@ def guarded(func: Command) -> Command:
     return run
 
 
-def read_json_model(path: str, model: Any, what: str) -> Any:
+def read_json_model(path: str, model: Any, what: str, error: type[Exception] | None = None) -> Any:
+    """A JSON document validated by ``model``; every failure is one ``error`` (default WorkflowError)."""
     from pydantic import ValidationError
 
     from govhub import inputs
     from govhub.core.workflow import WorkflowError
 
+    refuse = error or WorkflowError
     try:
         return model.model_validate_json(inputs.read_text(path, what))
     except inputs.InputError as exc:
-        raise WorkflowError(str(exc)) from None
+        raise refuse(str(exc)) from None
     except ValidationError as exc:
-        raise WorkflowError(f"{path}: not a valid {what} at {first_problem(exc)}") from None
+        raise refuse(f"{path}: not a valid {what} at {first_problem(exc)}") from None
 
 
 def load_evidence(path: str) -> Any:
-    from pydantic import ValidationError
-
-    from govhub import inputs
     from govhub.core.evidence import Evidence
     from govhub.evaluator.local import EvaluationInputError
 
-    try:
-        return Evidence.from_json(inputs.read_text(path, "evidence document"))
-    except inputs.InputError as exc:
-        raise EvaluationInputError(str(exc)) from None
-    except ValidationError as exc:
-        raise EvaluationInputError(f"{path}: not a valid evidence document at {first_problem(exc)}") from None
+    return read_json_model(path, Evidence, "evidence document", EvaluationInputError)
 
 
 def load_card(path: str) -> dict[str, Any]:

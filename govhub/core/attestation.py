@@ -18,7 +18,7 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from govhub.core.checkpoint import Signer
+from govhub.core.checkpoint import Signer, signature_valid
 
 STATEMENT_TYPE = "https://in-toto.io/Statement/v1"
 PAYLOAD_TYPE = "application/vnd.in-toto+json"
@@ -77,10 +77,6 @@ def envelope(stmt: Mapping[str, Any], signer: Signer) -> bytes:
 
 def open_envelope(data: bytes, key: Any) -> dict[str, Any]:
     """The statement, once one signature verifies with ``key``; else :class:`AttestationError`."""
-    from cryptography.exceptions import InvalidSignature
-    from cryptography.hazmat.primitives import hashes
-    from cryptography.hazmat.primitives.asymmetric import ec
-
     try:
         doc = json.loads(data)
         payload = base64.b64decode(doc["payload"], validate=True)
@@ -90,13 +86,7 @@ def open_envelope(data: bytes, key: Any) -> dict[str, Any]:
         raise AttestationError("not a DSSE envelope (payloadType, payload, signatures)") from None
     if kind != PAYLOAD_TYPE:
         raise AttestationError(f"the envelope carries {kind!r}, not an in-toto statement")
-    for sig in sigs:
-        try:
-            key.verify(sig, pae(kind, payload), ec.ECDSA(hashes.SHA256()))
-            break
-        except InvalidSignature:
-            continue
-    else:
+    if not any(signature_valid(key, sig, pae(kind, payload)) for sig in sigs):
         raise AttestationError("no signature of the attestation verifies with the hub's public key")
     try:
         stmt = json.loads(payload)

@@ -112,12 +112,21 @@ def public_key(pem: bytes | str) -> Any:
     return key
 
 
-def verify(stored: bytes, key: Any, origin: str | None = None) -> Checkpoint:
-    """The checkpoint, once its signature verifies with ``key``; else :class:`CheckpointError`."""
+def signature_valid(key: Any, signature: bytes, message: bytes) -> bool:
+    """ECDSA P-256 over SHA-256: the hub key's one algorithm, for checkpoints and attestations."""
     from cryptography.exceptions import InvalidSignature
     from cryptography.hazmat.primitives import hashes
     from cryptography.hazmat.primitives.asymmetric import ec
 
+    try:
+        key.verify(signature, message, ec.ECDSA(hashes.SHA256()))
+    except InvalidSignature:
+        return False
+    return True
+
+
+def verify(stored: bytes, key: Any, origin: str | None = None) -> Checkpoint:
+    """The checkpoint, once its signature verifies with ``key``; else :class:`CheckpointError`."""
     try:
         doc = json.loads(stored)
         note, signature = str(doc["note"]), base64.b64decode(doc["signature"], validate=True)
@@ -125,10 +134,8 @@ def verify(stored: bytes, key: Any, origin: str | None = None) -> Checkpoint:
         raise CheckpointError("not a signed checkpoint (note, key_id, algorithm, signature)") from None
     if doc.get("algorithm") != ALGORITHM:
         raise CheckpointError(f"the checkpoint is signed with {doc.get('algorithm')!r}, not {ALGORITHM}")
-    try:
-        key.verify(signature, note.encode(), ec.ECDSA(hashes.SHA256()))
-    except InvalidSignature:
-        raise CheckpointError("the checkpoint's signature does not verify with the hub's public key") from None
+    if not signature_valid(key, signature, note.encode()):
+        raise CheckpointError("the checkpoint's signature does not verify with the hub's public key")
     checkpoint = Checkpoint.parse(note)
     if origin is not None and checkpoint.origin != origin:
         raise CheckpointError(f"the checkpoint is for log {checkpoint.origin!r}, not {origin!r}")

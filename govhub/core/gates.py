@@ -18,14 +18,14 @@ from govhub.core.evidence import Evidence
 from govhub.core.thresholds import GatePolicy, Threshold
 from govhub.numbers import number
 from govhub.text import placeholder
-from govhub.vocabulary import BLOCKING, Status
+from govhub.vocabulary import Status
 
 if TYPE_CHECKING:
     from govhub.core.policy import PolicyPack
 
 _DEFINED = itertools.count(1)
 
-__all__ = ["BLOCKING", "GATES", "GATE_NAMES", "Finding", "Gate", "GateContext", "GateResult", "Status", "configurable"]
+__all__ = ["GATES", "GATE_NAMES", "Finding", "Gate", "GateContext", "GateResult", "Status", "configurable"]
 
 
 @dataclass(frozen=True)
@@ -430,7 +430,6 @@ def _in_definition_order(classes: list[type[Gate]]) -> list[type[Gate]]:
 # class above: its name, its principle (the docstring) and its check.
 GATES: tuple[Gate, ...] = tuple(cls() for cls in _in_definition_order(_concrete(Gate)))
 GATE_NAMES: tuple[str, ...] = tuple(g.name for g in GATES)
-GATE_IDS: tuple[str, ...] = tuple(g.id for g in GATES)
 
 
 def configurable() -> tuple[str, ...]:
