@@ -22,6 +22,7 @@ from typing import Annotated, Any, Literal, get_args
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
+from govhub.core.identity import Directory, IdentityError, Person, canonical, confusable_pairs
 from govhub.vocabulary import CLOUDS, RISK_TIERS, Cloud, RiskTier, highest_tier
 
 __all__ = [
@@ -159,6 +160,23 @@ class UseCase(_Model):
     name: Slug = Field(description="the use case's name, e.g. credit-scoring")
     risk_tier: RiskTier = Field(description="the use case's risk tier")
     description: str = ""
+    protected_attributes: dict[NonEmpty, tuple[NonEmpty, ...]] = Field(
+        default_factory=dict,
+        description="each sensitive column and its groups, e.g. {sex: [female, male]}; the hub requires "
+        "fairness evidence for every group",
+    )
+
+
+class PersonEntry(_Model):
+    id: NonEmpty = Field(
+        description="the person's identity-provider id (the role session name), e.g. erin@acme.example"
+    )
+    aliases: tuple[NonEmpty, ...] = Field(default=(), description="other spellings the identity provider may send")
+
+
+class Governance(_Model):
+    approvers: tuple[PersonEntry, ...] = Field(default=(), description="who may approve, reject and grant waivers")
+    platform_admins: tuple[PersonEntry, ...] = Field(default=(), description="who operates the hub")
 
 
 class Team(_Model):
@@ -171,6 +189,9 @@ class Team(_Model):
     risk_tiers: tuple[RiskTier, ...] = Field(min_length=1, description="risk tiers the team's use cases may carry")
     region: NonEmpty | None = Field(default=None, description="the team's region (default: the hub's)")
     use_cases: tuple[UseCase, ...] = ()
+    members: tuple[PersonEntry, ...] = Field(
+        default=(), description="the team's people (authors of its models), by identity-provider id"
+    )
     budget_monthly_usd: int = Field(default=1000, gt=0, description="monthly budget alarm, in USD")
     vpc_cidr: NonEmpty = Field(default="10.100.0.0/16", description="network for the team's ML workspace")
 
@@ -191,6 +212,14 @@ class PlatformConfig(_Model):
     hubs: Hubs = Field(description="the governance hub on each cloud in use")
     guardrails: Guardrails = Field(description="organisation-wide guardrail options")
     teams: tuple[Team, ...] = Field(default=(), description="one entry per ML team")
+    governance: Governance = Field(default_factory=Governance, description="the hub's approvers and admins")
+
+    def directory(self) -> Directory:
+        """Everyone the platform declares, for identity comparisons (:mod:`govhub.core.identity`)."""
+        people = [Person(p.id, p.aliases, approver=True) for p in self.governance.approvers]
+        people += [Person(p.id, p.aliases, platform_admin=True) for p in self.governance.platform_admins]
+        people += [Person(p.id, p.aliases, teams=(t.name,)) for t in self.teams for p in t.members]
+        return Directory.build(people)
 
     def team(self, name: str) -> Team:
         for team in self.teams:
@@ -646,6 +675,7 @@ def _semantic_problems(data: Mapping[str, Any], lines: Mapping[tuple, int]) -> l
                     )
             except ValueError:
                 add(loc + ("vpc_cidr",), f"{cidr!r} is not an IPv4 network", FIELD_FIXES["vpc_cidr"])
+    problems += _people_problems(data, lines)
     # Every team and use case names one registry group (team, team-use-case): two must never share it.
     # (Two teams of one name are reported above as a duplicate name.)
     groups: dict[str, tuple[str, bool]] = {}
@@ -668,6 +698,64 @@ def _semantic_problems(data: Mapping[str, Any], lines: Mapping[tuple, int]) -> l
                     "rename the team or the use case so that every team-use-case pair is unique",
                 )
             groups.setdefault(group, (where, is_case))
+    return problems
+
+
+def _people_problems(data: Mapping[str, Any], lines: Mapping[tuple, int]) -> list[Problem]:
+    """Every declared identity is canonical, no name denotes two people, and no two people's names could
+    be read as each other (separation of duties compares people, see :mod:`govhub.core.identity`)."""
+    problems: list[Problem] = []
+    entries: list[tuple[tuple, Any]] = []
+    gov = _mapping(data.get("governance"))
+    for kind in ("approvers", "platform_admins"):
+        entries += [(("governance", kind, i), p) for i, p in enumerate(gov.get(kind) or []) if isinstance(p, dict)]
+    for i, team in enumerate(data.get("teams") or []):
+        if isinstance(team, dict):
+            entries += [
+                (("teams", i, "members", j), p) for j, p in enumerate(team.get("members") or []) if isinstance(p, dict)
+            ]
+    owner: dict[str, tuple[str, tuple]] = {}  # canonical name -> (person id, where)
+    for loc, entry in entries:
+        names = [("id", entry.get("id"))] + [(("aliases", k), a) for k, a in enumerate(entry.get("aliases") or [])]
+        try:
+            pid = canonical(str(entry.get("id")))
+        except IdentityError:
+            pid = None
+        for sub, raw in names:
+            where = loc + (sub if isinstance(sub, tuple) else (sub,))
+            if not isinstance(raw, str):
+                continue
+            try:
+                name = canonical(raw)
+            except IdentityError as exc:
+                problems.append(
+                    Problem(_dotted(where), str(exc), "use the id the identity provider sends", _line_for(where, lines))
+                )
+                continue
+            if pid is None:
+                continue
+            other = owner.get(name)
+            if other is not None and other[0] != pid:
+                problems.append(
+                    Problem(
+                        _dotted(where),
+                        f"{raw!r} is also a name of {other[0]} ({_dotted(other[1])})",
+                        "give each person their own names: one name must never denote two people",
+                        _line_for(where, lines),
+                    )
+                )
+            owner.setdefault(name, (pid, where))
+    for a, b in confusable_pairs({name: pid for name, (pid, _) in owner.items()}):
+        where = owner[b][1]
+        problems.append(
+            Problem(
+                _dotted(where),
+                f"{b!r} ({owner[b][0]}) and {a!r} ({owner[a][0]}) differ only in look-alike characters",
+                "separation of duties must be readable by people too: give one of them a distinct id, or, if "
+                "they are one person, list the second spelling as an alias",
+                _line_for(where, lines),
+            )
+        )
     return problems
 
 

@@ -115,7 +115,7 @@ def context_for(
         "risk_tier": tier,
         "ci": ci,
         "dependency_manager": dependency_manager,
-        "owner": team.owner,
+        "owner": team.members[0].id if team.members else team.owner,  # the author: a person the hub knows
         "intended_use": (case.description if case and case.description else f"{use_case_name} for team {team.name}"),
         "policy_pack": pack.name,
         "policy_version": pack.version,

@@ -2,12 +2,15 @@
 
 The hub's resources are created here with boto3 under the same names and patterns the hub stack
 uses (``govhub.backends.aws.names``); the Terraform path onto the emulator is tested in
-test_terraform_emulator. moto does not evaluate IAM or resource policies, so what these tests prove
-is the workflow's own checks (roles by caller identity, separation of duties), not AWS's.
+test_terraform_emulator. Every workflow step runs as the hub service does: its reads and writes on the
+hub service role's credentials, and the caller (``as_team``, ``as_hub``) as STS authenticated them.
+moto does not evaluate IAM here (tests/service/test_least_privilege.py switches its evaluator on), so
+what these tests prove is the workflow's own rules.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,12 +19,18 @@ from typing import Any
 import boto3
 
 from govhub.backends.aws import names
-from govhub.backends.aws.hub import AwsHubCoordinates, assume, assumed_session, services
+from govhub.backends.aws.hub import AwsHubCoordinates, assume, assumed_session, caller, services
 from govhub.config import PlatformConfig, load_config
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG = ROOT / "examples" / "platform.yaml"
-HUB_ROLES = (names.HUB_APPROVER_ROLE, names.HUB_AUDITOR_ROLE, names.HUB_PLATFORM_ADMIN_ROLE, names.HUB_CI_DEPLOYER_ROLE)
+HUB_ROLES = (
+    names.HUB_APPROVER_ROLE,
+    names.HUB_AUDITOR_ROLE,
+    names.HUB_PLATFORM_ADMIN_ROLE,
+    names.HUB_CI_DEPLOYER_ROLE,
+    names.HUB_SERVICE_ROLE,
+)
 TRUST = json.dumps(
     {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "sts:AssumeRole"}]}
 )
@@ -40,21 +49,32 @@ class MotoHub:
     queue_url: str
     cache_dir: Path
 
+    def service_session(self) -> Any:
+        return assume(boto3.Session(region_name=self.coords.region), self.coords, names.HUB_SERVICE_ROLE, "hub-service")
+
     def spoke(self, team: str, person: str = "ci") -> Any:
         account = self.config.team(team).account
         return session_in(account, "govhub-ci", person, self.coords.region)
 
-    def as_team(self, team: str, person: str = "ci-pipeline"):
+    def team_session(self, team: str, person: str = "ci-pipeline") -> Any:
         """The team's CI: spoke credentials, then the hub's govhub-submit-<team> role."""
-        return self._svc(assume(self.spoke(team, person), self.coords, names.team_submitter_role(team), person))
+        return assume(self.spoke(team, person), self.coords, names.team_submitter_role(team), person)
+
+    def hub_session(self, role: str, person: str) -> Any:
+        return assume(boto3.Session(region_name=self.coords.region), self.coords, role, person)
+
+    def as_team(self, team: str, person: str = "ci-pipeline"):
+        """The services as the hub service sees a request from the team's CI."""
+        return self._svc(self.team_session(team, person))
 
     def as_hub(self, role: str, person: str):
-        return self._svc(assume(boto3.Session(region_name=self.coords.region), self.coords, role, person))
+        return self._svc(self.hub_session(role, person))
 
     def _svc(self, session: Any):
-        svc = services(session, self.coords)
-        svc.cache_dir = self.cache_dir
-        return svc
+        base = services(self.service_session(), self.coords)
+        return dataclasses.replace(
+            base, actor=caller(session, self.coords.region), platform=self.config, cache_dir=self.cache_dir
+        )
 
     def tickets(self) -> list[dict]:
         sqs = self.admin.client("sqs")

@@ -395,6 +395,8 @@ def _register(demo: Demo) -> None:
                 str(models / "evidence.json"),
                 "--model-card",
                 str(models / "model_card.yaml"),
+                "--model-artifact",
+                str(models / "model.pkl"),
                 "--as",
                 f"ci-{variant}",
                 expect=1 if variant == "biased" else 0,
@@ -425,17 +427,17 @@ def _promote(demo: Demo, project: Path) -> None:
         "--justification",
         JUSTIFICATION,
         "--as",
-        "fraud-leads@acme.example",
+        "frank@acme.example",
         expect=2,
     )
     demo.result["self_approval_refused"] = "separation of duties" in err
     demo.cli("promote", ref, "--to", "dev", "--as", "erin@acme.example")
     demo.cli("approve", ref, "--stage", "staging", "--justification", JUSTIFICATION, "--as", "erin@acme.example")
     demo.cli("promote", ref, "--to", "staging", "--as", "erin@acme.example")
-    for person in ("erin@acme.example", "frank@acme.example"):
+    for person in ("erin@acme.example", "grace@acme.example"):
         demo.cli("approve", ref, "--stage", "prod", "--justification", JUSTIFICATION, "--as", person)
     demo.cli("monitoring", "attach", ref, "--plan", str(project / "governance.yaml"), "--team", TEAM, "--as", "ci-fair")
-    demo.cli("promote", ref, "--to", "prod", "--as", "frank@acme.example")
+    demo.cli("promote", ref, "--to", "prod", "--as", "grace@acme.example")
     demo.cli("status", ref, "--as", "auditor")
     code, out, _ = demo.cli("status", ref, "--json", "--as", "auditor", quiet=True)
     status = json.loads(out)

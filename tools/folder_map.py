@@ -32,6 +32,7 @@ PARTS: tuple[tuple[str, str, str], ...] = (
     ("govhub.evaluator", "govhub.evaluator", "runtime"),
     ("govhub.adapters", "govhub.adapters", "runtime"),
     ("govhub.backends", "govhub.backends", "runtime"),
+    ("govhub.service", "govhub.service", "runtime"),
     ("govhub.cli", "govhub.cli", "runtime"),
     ("govhub", "govhub (config, project, vocabulary)", "runtime"),
     ("infra", "infra", "estate"),

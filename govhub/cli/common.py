@@ -42,6 +42,7 @@ def guarded(func: Command) -> Command:
         from govhub.core.registry import RegistryError
         from govhub.core.store import StoreError
         from govhub.core.workflow import Blocked, WorkflowError
+        from govhub.service.client import ServiceUnavailable
 
         try:
             return func(args)
@@ -50,7 +51,7 @@ def guarded(func: Command) -> Command:
         except ConfigError as exc:
             print(exc.report(), file=sys.stderr)
             return 2
-        except (WorkflowError, AccessError, RegistryError, StoreError, AuditError) as exc:
+        except (WorkflowError, AccessError, RegistryError, StoreError, AuditError, ServiceUnavailable) as exc:
             return fail(str(exc))
         except _cloud_errors() as exc:
             return fail(f"an AWS call failed: {exc}. Check your credentials, the region and AWS_ENDPOINT_URL")

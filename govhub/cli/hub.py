@@ -1,8 +1,10 @@
 """``govhub submit | approve | reject | promote | status | monitoring | audit | policy publish/fetch``.
 
-These commands act on the hub account. Each assumes the hub role the step needs (``--as NAME`` is
-the person or pipeline, recorded as the role session name and in the audit log); ``--no-assume``
-uses the credentials you already hold. Only the standard library is imported at load time.
+Every change to the hub (submit, approve, reject, waiver grant, monitoring attach, promote, policy
+publish) is a request to the hub service, which alone may write the registry and the audit log; it
+reads who you are from authentication. Reads (status, export, audit) use the hub's read roles. On
+the emulator, ``--as NAME`` names the person and the service runs in-process (the command says so);
+on AWS your sign-in names you. Only the standard library is imported at load time.
 
 Exit codes: 0 done, 1 refused by the rules (blocked promotion, failed decision, broken audit
 chain), 2 bad input, a missing role or an unreachable hub (one message says what to do).
@@ -24,19 +26,107 @@ from govhub.vocabulary import STAGES
 ROLE_HELP = "assume this hub role instead of the command's default"
 
 
-def _hub(args: argparse.Namespace, role: str):
+EMULATOR_NOTE = (
+    "emulator: the hub service runs in this process under the {role} role's emulator credentials, on the "
+    "event its function URL would deliver (moto stores the Lambda function but cannot execute it)"
+)
+
+
+def _emulated() -> bool:
+    """The emulator profile: ``GOVHUB_PROFILE=emulator``, or every AWS call going to a local endpoint."""
+    from urllib.parse import urlparse
+
+    if os.environ.get("GOVHUB_PROFILE") == "emulator":
+        return True
+    host = urlparse(os.environ.get("AWS_ENDPOINT_URL", "")).hostname or ""
+    return host in ("localhost", "127.0.0.1", "::1")
+
+
+def _session(args: argparse.Namespace, role: str, coords: Any) -> Any:
+    """Credentials in the hub role a command needs. On the emulator, ``--as`` names the person (the
+    session name moto's STS then authenticates). On AWS the identity provider has named you already:
+    ``--as`` is refused, and your own session name (and its sts:SourceIdentity) carries over."""
     import boto3
 
-    from govhub.backends.aws.hub import AwsHubCoordinates, assume, services
+    from govhub.backends.aws.hub import assume, caller
+
+    base = boto3.Session(region_name=coords.region)
+    if args.no_assume:
+        return base
+    if _emulated():
+        return assume(base, coords, args.role or role, args.as_ or os.environ.get("GOVHUB_USER") or getpass.getuser())
+    if args.as_:
+        from govhub.core.workflow import WorkflowError
+
+        raise WorkflowError(
+            "--as is for the emulator only: on AWS the hub reads who you are from your sign-in. Sign in through "
+            "the identity provider (aws sso login) and run the command without --as"
+        )
+    me = caller(base, coords.region)
+    if me.role == (args.role or role) and me.account == coords.account:
+        return base
+    return assume(base, coords, args.role or role, me.name)
+
+
+def _hub(args: argparse.Namespace, role: str):
+    """Read access to the hub (status, export, audit): the role's own credentials."""
+    from govhub.backends.aws.hub import AwsHubCoordinates, services
     from govhub.config import load_config
 
     config = load_config(args.platform)
     coords = AwsHubCoordinates.from_config(config)
-    base = boto3.Session(region_name=coords.region)
-    session = base if args.no_assume else assume(base, coords, args.role or role, args.as_)
-    svc = services(session, coords)
-    svc.cache_dir = Path(os.environ.get("GOVHUB_CACHE_DIR", Path(".cache") / "govhub")) / "policies"
+    svc = services(_session(args, role, coords), coords)
+    svc.cache_dir = _cache_dir()
     return config, svc
+
+
+def _cache_dir() -> Path:
+    return Path(os.environ.get("GOVHUB_CACHE_DIR", Path(".cache") / "govhub")) / "policies"
+
+
+def _service(args: argparse.Namespace, role: str) -> tuple[Any, Any, Any]:
+    """(config, the caller's session, a client of the hub service)."""
+    from govhub.backends.aws import names
+    from govhub.backends.aws.hub import AwsHubCoordinates, assume
+    from govhub.config import load_config
+    from govhub.service.client import FunctionUrlClient, InProcessClient
+
+    config = load_config(args.platform)
+    coords = AwsHubCoordinates.from_config(config)
+    session = _session(args, role, coords)
+    if _emulated() and not getattr(args, "service_url", None):
+        import boto3
+
+        from govhub.service.aws_lambda import build_service
+
+        print(EMULATOR_NOTE.format(role=names.HUB_SERVICE_ROLE), file=sys.stderr)
+        service_session = assume(
+            boto3.Session(region_name=coords.region), coords, names.HUB_SERVICE_ROLE, names.HUB_SERVICE_FUNCTION
+        )
+        service = build_service(service_session, config, _cache_dir())
+        return config, session, InProcessClient(session, service, coords.account, coords.region)
+    url = getattr(args, "service_url", None) or os.environ.get("GOVHUB_SERVICE_URL")
+    if not url:
+        url = session.client("lambda", region_name=coords.region).get_function_url_config(
+            FunctionName=f"arn:aws:lambda:{coords.region}:{coords.account}:function:{names.HUB_SERVICE_FUNCTION}"
+        )["FunctionUrl"]
+    return config, session, FunctionUrlClient(url, session, coords.region)
+
+
+def _call(client: Any, request: dict[str, Any]) -> dict[str, Any]:
+    """One request to the hub service; a refusal becomes the same exception the workflow raises."""
+    from govhub.core.workflow import Blocked, WorkflowError
+
+    status, body = client.call(request)
+    if body.get("exit_code") == 1:
+        raise Blocked(
+            str(request.get("ref", "?")),
+            str(request.get("stage", "?")),
+            body.get("reasons") or [body.get("message", "")],
+        )
+    if status >= 300 or not body.get("ok"):
+        raise WorkflowError(f"the hub service refused ({status}): {body.get('message', 'no message')}")
+    return body
 
 
 def _team_role(team: str) -> str:
@@ -45,39 +135,80 @@ def _team_role(team: str) -> str:
     return team_submitter(team)
 
 
+def _model_digest(args: argparse.Namespace) -> str:
+    import hashlib
+
+    from govhub import inputs
+    from govhub.core.workflow import WorkflowError
+
+    if args.model_sha256:
+        return args.model_sha256.strip().lower()
+    if not args.model_artifact:
+        raise WorkflowError(
+            "give --model-artifact FILE (the model you submit; its sha256 binds the evidence to it) or --model-sha256"
+        )
+    try:
+        return hashlib.sha256(inputs.read_bytes(args.model_artifact, "model artifact")).hexdigest()
+    except inputs.InputError as exc:
+        raise WorkflowError(str(exc)) from None
+
+
 @guarded
 def _submit(args: argparse.Namespace) -> int:
+    import uuid
+
     from govhub.backends.aws import names
+    from govhub.backends.aws.hub import AwsHubCoordinates
+    from govhub.backends.aws.store import S3Store
+    from govhub.config import load_config
+    from govhub.core import keys
     from govhub.core.decision import Decision
     from govhub.core.evidence import Evidence
     from govhub.core.policy import PolicyError
-    from govhub.core.workflow import WorkflowError, submit
+    from govhub.core.workflow import WorkflowError
 
-    config, svc = _hub(args, _team_role(args.team))
     try:
-        team, _, tier = config.use_case(args.team, args.use_case)
+        load_config(args.platform).use_case(args.team, args.use_case)
     except KeyError as exc:
         raise WorkflowError(f"{args.platform}: {exc.args[0]}") from None
-    decision = read_json_model(args.decision, Decision, "decision")
+    decision = read_json_model(args.decision, Decision, "decision") if args.decision else None
     evidence = read_json_model(args.evidence, Evidence, "evidence document")
     try:
         card = load_card(args.model_card)
     except PolicyError as exc:
         raise WorkflowError(str(exc)) from None
-    result = submit(
-        svc, team=team.name, use_case=args.use_case, risk_tier=tier, decision=decision, evidence=evidence, card=card
-    )
-    mv = result.version
-    print(f"registered {mv.ref} in the hub registry ({mv.arn}), status {mv.status}")
+    digest = _model_digest(args)
+    config, session, client = _service(args, _team_role(args.team))
+    coords = AwsHubCoordinates.from_config(config)
+    inbox = S3Store(session.client("s3", region_name=coords.region), coords.artifact_bucket)
+    submission = uuid.uuid4().hex
+    prefix = f"{keys.inbox_prefix(args.team)}{submission}/"
+    docs = {
+        "evidence.json": evidence.to_json().encode(),
+        "card.json": json.dumps(card, sort_keys=True, default=str).encode(),
+        "submission.json": json.dumps(
+            {"model_sha256": digest, "model_uri": args.model_artifact or "", "use_case": args.use_case}
+        ).encode(),
+    }
+    if decision is not None:
+        docs["decision.json"] = decision.model_dump_json(indent=2).encode()
+    for name, data in docs.items():
+        inbox.put(prefix + name, data, content_type="application/json")
+    body = _call(client, {"action": "submit", "team": args.team, "use_case": args.use_case, "submission": submission})
+    r = body["result"]
+    print(f"registered {r['model_version']} in the hub registry ({r['arn']})")
     print(
-        f"decision {decision.outcome.upper()} under {decision.policy.name} {decision.policy.version}; "
-        f"event {result.event_id} on {names.EVENT_BUS}"
+        f"the hub's decision: {r['outcome'].upper()} under {r['decision']['policy']['name']} "
+        f"{r['decision']['policy']['version']}; event {r['event_id']} on {names.EVENT_BUS}"
     )
-    if result.ticket:
+    for note in r.get("notes") or []:
+        print(f"  note: {note}")
+    if r["ticket"]:
         print(f"BLOCKED: promotion is refused; a ticket event went to the {names.TICKET_QUEUE} queue:")
-        for gate in decision.failures():
-            for finding in gate.findings or []:
-                print(f"  - {gate.id}: {finding.message}")
+        for gate in r["decision"]["gates"]:
+            if gate["status"] in ("fail", "error"):
+                for finding in gate.get("findings") or []:
+                    print(f"  - {gate['id']}: {finding['message']}")
         return 1
     return 0
 
@@ -85,33 +216,55 @@ def _submit(args: argparse.Namespace) -> int:
 @guarded
 def _approve(args: argparse.Namespace) -> int:
     from govhub.backends.aws import names
-    from govhub.core.workflow import approve
 
-    _, svc = _hub(args, names.HUB_APPROVER_ROLE)
-    have, need = approve(svc, args.model, args.stage, args.justification)
-    print(f"approved {args.model} for {args.stage} as {svc.actor.name}: {have} of {need} required approval(s)")
+    _, _, client = _service(args, names.HUB_APPROVER_ROLE)
+    body = _call(
+        client, {"action": "approve", "ref": args.model, "stage": args.stage, "justification": args.justification}
+    )
+    print(
+        f"approved {args.model} for {args.stage}: {body['result']['have']} of {body['result']['need']} required approval(s)"
+    )
     return 0
 
 
 @guarded
 def _reject(args: argparse.Namespace) -> int:
     from govhub.backends.aws import names
-    from govhub.core.workflow import reject
 
-    _, svc = _hub(args, names.HUB_APPROVER_ROLE)
-    mv = reject(svc, args.model, args.stage, args.justification)
-    print(f"rejected {mv.ref} ({mv.status}) as {svc.actor.name}")
+    _, _, client = _service(args, names.HUB_APPROVER_ROLE)
+    body = _call(
+        client, {"action": "reject", "ref": args.model, "stage": args.stage, "justification": args.justification}
+    )
+    print(f"rejected {body['result']['model_version']} ({body['result']['status']})")
+    return 0
+
+
+@guarded
+def _waiver_grant(args: argparse.Namespace) -> int:
+    from govhub.backends.aws import names
+
+    _, _, client = _service(args, names.HUB_APPROVER_ROLE)
+    body = _call(
+        client,
+        {
+            "action": "waiver_grant",
+            "ref": args.model,
+            "gate": args.gate,
+            "reason": args.reason,
+            "expires": args.expires,
+        },
+    )
+    print(body["message"])
     return 0
 
 
 @guarded
 def _promote(args: argparse.Namespace) -> int:
     from govhub.backends.aws import names
-    from govhub.core.workflow import promote
 
-    _, svc = _hub(args, names.HUB_APPROVER_ROLE)
-    mv = promote(svc, args.model, args.to)
-    print(f"promoted {mv.ref} to {args.to} (registry status {mv.status})")
+    _, _, client = _service(args, names.HUB_APPROVER_ROLE)
+    body = _call(client, {"action": "promote", "ref": args.model, "stage": args.to})
+    print(f"promoted {body['result']['model_version']} to {args.to} (registry status {body['result']['status']})")
     return 0
 
 
@@ -154,27 +307,37 @@ def _status(args: argparse.Namespace) -> int:
 
 @guarded
 def _monitoring_attach(args: argparse.Namespace) -> int:
-    from govhub.core.workflow import attach_monitoring_plan
+    from govhub import inputs
+    from govhub.core.workflow import WorkflowError
 
-    _, svc = _hub(args, _team_role(args.team))
-    digest = attach_monitoring_plan(svc, args.model, args.plan)
-    print(f"attached monitoring plan {args.plan} to {args.model} (sha256 {digest[:12]}…)")
+    try:
+        text = inputs.read_text(args.plan, "monitoring plan")
+    except inputs.InputError as exc:
+        raise WorkflowError(str(exc)) from None
+    _, _, client = _service(args, _team_role(args.team))
+    body = _call(client, {"action": "monitoring_attach", "ref": args.model, "plan": text, "source": args.plan})
+    print(f"attached monitoring plan {args.plan} to {args.model} (sha256 {body['result']['sha256'][:12]}…)")
     return 0
 
 
 @guarded
 def _policy_publish(args: argparse.Namespace) -> int:
+    from govhub import inputs
     from govhub.backends.aws import names
-    from govhub.core.policy import PolicyError
-    from govhub.core.workflow import WorkflowError, publish_policy
+    from govhub.core.workflow import WorkflowError
 
-    _, svc = _hub(args, names.HUB_CI_DEPLOYER_ROLE)
+    texts = []
     for path in args.files:
         try:
-            pack, new = publish_policy(svc, path)
-        except PolicyError as exc:
+            texts.append((path, inputs.read_text(path, "policy pack")))
+        except inputs.InputError as exc:
             raise WorkflowError(str(exc)) from None
-        print(f"{'published' if new else 'already published'} {pack.name} {pack.version} (digest {pack.digest[:12]}…)")
+    _, _, client = _service(args, names.HUB_CI_DEPLOYER_ROLE)
+    for path, text in texts:
+        r = _call(client, {"action": "policy_publish", "pack": text, "source": path})["result"]
+        print(
+            f"{'published' if r['new'] else 'already published'} {r['name']} {r['version']} (digest {r['digest'][:12]}…)"
+        )
     return 0
 
 
@@ -308,23 +471,40 @@ def _common(parser: argparse.ArgumentParser, *, role: bool = True) -> None:
     parser.add_argument(
         "--as",
         dest="as_",
-        default=os.environ.get("GOVHUB_USER") or getpass.getuser(),
-        help="who you are (recorded as the role session name; default $GOVHUB_USER or your login)",
+        help="emulator only: who you are (the role session name the emulator's STS authenticates; default "
+        "$GOVHUB_USER or your login). On AWS your sign-in says who you are",
     )
     if role:
         parser.add_argument("--role", help=ROLE_HELP)
     parser.add_argument("--no-assume", action="store_true", help="use the credentials you hold, already in the role")
+    parser.add_argument(
+        "--service-url", help="the hub service's function URL (default: $GOVHUB_SERVICE_URL, else looked up)"
+    )
 
 
 def add_commands(sub: Any) -> None:
     p = sub.add_parser("submit", help="register a model version in the hub with its decision and evidence")
     p.add_argument("--team", required=True)
     p.add_argument("--use-case", help="the use case (its model package group); default: the team's own group")
-    p.add_argument("--decision", required=True, help="decision.json from `govhub evaluate`")
+    p.add_argument(
+        "--decision", help="decision.json from `govhub evaluate` (advisory: the hub judges the evidence itself)"
+    )
     p.add_argument("--evidence", required=True, help="evidence.json from `govhub evaluate --evidence-out`")
     p.add_argument("--model-card", required=True, help="the model card source (YAML or JSON) with lineage")
+    p.add_argument("--model-artifact", help="the model artifact file; its sha256 binds the evidence to this model")
+    p.add_argument("--model-sha256", help="the model artifact's sha256, when the file is not at hand")
     _common(p)
     p.set_defaults(func=_submit)
+
+    waiver = sub.add_parser("waiver", help="waivers: an approver's time-limited exception to one failing gate")
+    waiver_sub = waiver.add_subparsers(dest="action", metavar="ACTION")
+    p = waiver_sub.add_parser("grant", help="waive one failing gate of one model version until a date")
+    p.add_argument("model", help="GROUP/VERSION")
+    p.add_argument("--gate", required=True, help="e.g. gate.fairness")
+    p.add_argument("--reason", required=True, help="why (at least 20 characters; kept in the audit log)")
+    p.add_argument("--expires", required=True, help="YYYY-MM-DD, within 180 days")
+    _common(p)
+    p.set_defaults(func=_waiver_grant)
 
     for name, func, help_ in (
         ("approve", _approve, "approve a model version for a stage"),

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import itertools
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -52,6 +52,9 @@ class GateContext:
     risk_tier: str
     model_card: Mapping[str, Any] = field(default_factory=dict)
     lineage: Mapping[str, Any] = field(default_factory=dict)
+    protected_attributes: Mapping[str, Sequence[str]] = field(default_factory=dict)
+    """The use case's sensitive columns and their groups (platform.yaml): the fairness gate requires
+    every judged metric for every group, so evidence with a row or a column left out fails closed."""
 
 
 class Gate(ABC):
@@ -199,7 +202,7 @@ class FairnessGate(ThresholdGate):
     SIZE: ClassVar[str] = "fairness.group_size"
 
     def check(self, evidence: Evidence, policy: GatePolicy, ctx: GateContext) -> list[Finding]:
-        findings = self._check_all(evidence, policy, ctx)
+        findings = self._check_all(evidence, policy, ctx) + self._coverage(evidence, policy, ctx)
         if policy.min_group_size is None:
             return findings
         need = policy.min_group_size
@@ -231,6 +234,36 @@ class FairnessGate(ThresholdGate):
                     "merge the local evaluator's evidence (it records fairness.group_size)",
                 )
             )
+        return out
+
+    @classmethod
+    def _coverage(cls, evidence: Evidence, policy: GatePolicy, ctx: GateContext) -> list[Finding]:
+        """One finding per (metric, attribute) that lacks a declared group: a metric over all groups
+        (``attribute=*``) covers every group; otherwise each group needs its own value."""
+        out: list[Finding] = []
+        if not policy.required:
+            return out
+        wanted = [t.metric for t in policy.thresholds]
+        if policy.min_group_size is not None:
+            wanted.append(cls.SIZE)
+        for attribute, groups in ctx.protected_attributes.items():
+            for metric in dict.fromkeys(wanted):
+                have = {str(m.group.get(attribute)) for m in evidence.find(metric) if set(m.group) == {attribute}}
+                if "*" in have and metric != cls.SIZE:
+                    continue
+                missing = [g for g in groups if g not in have]
+                if missing:
+                    out.append(
+                        Finding(
+                            metric,
+                            f"{attribute}={','.join(missing)}",
+                            None,
+                            "present",
+                            f"the use case declares {attribute} with groups {', '.join(groups)}, but the evidence has "
+                            f"no {metric} for {', '.join(f'{attribute}={g}' for g in missing)}; evaluate on the "
+                            f"declared column {attribute} with every row, and submit the whole evidence",
+                        )
+                    )
         return out
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 POLICY_PREFIX = "policies/"
 PIPELINES_PREFIX = "pipelines/"
 TEAMS_PREFIX = "teams/"
+INBOX_PREFIX = "inbox/"
 
 
 def team_prefix(team: str) -> str:
@@ -19,6 +20,17 @@ def team_prefix(team: str) -> str:
 def artifact_key(team: str, digest: str) -> str:
     """A content-addressed document (decision, evidence, card, plan): ``teams/<team>/artifacts/<sha256>.json``."""
     return f"{team_prefix(team)}artifacts/{digest}.json"
+
+
+def inbox_prefix(team: str) -> str:
+    """Where a team's CI uploads a submission for the hub service to read: ``inbox/<team>/``. The team may
+    write here and nowhere else in the hub; only the service writes ``teams/<team>/``."""
+    return f"{INBOX_PREFIX}{team}/"
+
+
+def evidence_index_key(team: str, evidence_digest: str) -> str:
+    """The create-only claim that binds one evidence document to one model artifact."""
+    return f"{team_prefix(team)}evidence-index/{evidence_digest}.json"
 
 
 def card_prefix(team: str, group: str, version: int | str) -> str:

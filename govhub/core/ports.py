@@ -8,11 +8,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from govhub.core.audit import AuditLog
 from govhub.core.registry import RegistryBackend
 from govhub.core.store import ObjectStore
+
+if TYPE_CHECKING:
+    from govhub.config import PlatformConfig
 
 
 @dataclass(frozen=True)
@@ -55,7 +58,8 @@ class ModelCards(Protocol):
 
 @dataclass
 class Services:
-    """Everything a workflow step needs from one hub, as the caller sees it."""
+    """Everything a workflow step needs from one hub: its stores under the hub service's credentials, the
+    platform config the service was deployed with, and the caller as authentication identified them."""
 
     account: str
     registry: RegistryBackend
@@ -64,4 +68,5 @@ class Services:
     events: EventPublisher
     actor: Actor
     cards: ModelCards | None = None
+    platform: PlatformConfig | None = None
     cache_dir: Path = field(default_factory=lambda: Path(".cache") / "govhub" / "policies")

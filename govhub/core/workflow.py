@@ -1,32 +1,45 @@
-"""The promotion workflow: submit, approve, reject, attach a monitoring plan, promote, publish policy.
+"""The promotion workflow: submit, approve, reject, waive, attach a monitoring plan, promote, publish policy.
 
-Every step checks who is calling (:class:`govhub.core.ports.Actor`), refuses with one clear message when the
-rules say no, and appends what it did to the audit log. The rules:
+These functions are the hub service's rules (:mod:`govhub.service`): they run in the hub, under the
+service's own credentials, with the caller's identity taken from authentication
+(:class:`govhub.core.ports.Actor`). Every step checks who is calling, refuses with one clear message
+when the rules say no, and appends what it did to the audit log. The rules:
 
+- the hub decides: the risk tier comes from platform.yaml, the pack is the hub's current one for that
+  tier, and the hub judges the stored evidence itself; a submitted decision is advisory, and waivers
+  inside it are ignored and reported;
+- evidence is bound to one model artifact (its sha256), and must cover every group of every protected
+  attribute the use case declares;
 - a version is registered at stage ``registered`` and moves dev -> staging -> prod, one stage at a time;
-- each promotion needs a passing decision made under the pack that is current in the hub (a decision
-  under a superseded pack is stale), no expired waiver, and the approvals the pack sets for that
-  stage, from distinct approvers who are neither the model's author nor its submitter;
-- prod also needs a monitoring plan attached to the version;
+- each promotion is derived again from the verified audit chain and the digest-checked evidence: a
+  passing decision under the hub's current pack (waivers count only when an approver granted them
+  through the hub, for this evidence, and they have not expired), and the approvals the pack sets for
+  that stage from distinct declared approvers who are neither the model's author nor its submitter;
+- the author may not promote; prod needs a monitoring plan when the pack requires one;
+- people are compared in one canonical form (:mod:`govhub.core.identity`);
 - a failing or erroring decision blocks promotion and publishes a ticket-ready event at submission.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from pydantic import ValidationError
 
 from govhub import vocabulary as v
 from govhub.canonical import sha256_hex
 from govhub.core import keys
 from govhub.core.audit import AuditEntry
-from govhub.core.decision import Decision, decide
+from govhub.core.decision import Decision, Waiver, decide
 from govhub.core.evidence import Evidence
 from govhub.core.gates import GateContext
+from govhub.core.identity import Directory, IdentityError
 from govhub.core.policy import PolicyError, PolicyPack, load_pack, parse_pack
 from govhub.core.ports import Actor, Services
 from govhub.core.registry import APPROVED, REJECTED, ModelVersion, RegistryError, parse_ref
@@ -34,13 +47,18 @@ from govhub.core.store import Conflict, Missing
 from govhub.text import substantial
 from govhub.vocabulary import REGISTERED, STAGES
 
+if TYPE_CHECKING:
+    from govhub.config import PlatformConfig
+
 __all__ = [
     "Blocked",
     "Services",
+    "Submission",
     "WorkflowError",
     "approve",
     "attach_monitoring_plan",
     "export",
+    "grant_waiver",
     "promote",
     "publish_policy",
     "reject",
@@ -52,6 +70,7 @@ __all__ = [
 
 META = "govhub:"
 MIN_JUSTIFICATION = 20
+MAX_WAIVER_DAYS = 180
 APPROVER_ROLES = (v.APPROVER,)
 PROMOTER_ROLES = (v.APPROVER, v.PLATFORM_ADMIN)
 PUBLISHER_ROLES = (v.CI_DEPLOYER, v.PLATFORM_ADMIN)
@@ -78,22 +97,23 @@ def _require_role(svc: Services, roles: Sequence[str], doing: str) -> None:
     if actor.account != svc.account or actor.role not in roles:
         raise WorkflowError(
             f"{actor} may not {doing}: that needs role {' or '.join(roles)} in the hub account "
-            f"{svc.account}. Assume it (govhub ... --as YOUR-NAME assumes it for you) and retry"
+            f"{svc.account}. Sign in to that role through the identity provider and retry"
         )
-
-
-def _same(a: str, b: str) -> bool:
-    return a.strip().lower() == b.strip().lower()
 
 
 # --------------------------------------------------------------------------- policy distribution
 
 
-def publish_policy(svc: Services, path: str | Path) -> tuple[PolicyPack, bool]:
-    """Upload a pack version to the hub; versions are immutable. Returns (pack, newly published)."""
+def publish_policy(svc: Services, path: str | Path, data: bytes | None = None) -> tuple[PolicyPack, bool]:
+    """Upload a pack version to the hub (``data``: the pack's bytes, ``path`` then only names it); versions
+    are immutable. Returns (pack, newly published)."""
     _require_role(svc, PUBLISHER_ROLES, "publish policy packs")
-    pack = load_pack(path)
-    data = Path(path).read_bytes()
+    if data is None:
+        data = Path(path).read_bytes()
+    try:
+        pack = parse_pack(data, str(path))
+    except PolicyError as exc:
+        raise WorkflowError(str(exc)) from None
     try:
         svc.artifacts.put(
             keys.policy_key(pack.name, pack.version), data, if_absent=True, content_type="application/yaml"
@@ -169,7 +189,70 @@ def resolve_policy(svc: Services, name: str, version: str | None = None) -> Poli
     return pack
 
 
+# --------------------------------------------------------------------------- who is calling
+
+
+def _platform(svc: Services) -> PlatformConfig:
+    if svc.platform is None:
+        raise WorkflowError(
+            "the hub has no platform config, so it cannot know tiers, attributes or people; the hub service "
+            "is deployed with one (hub-aws bundles platform.yaml)"
+        )
+    return svc.platform
+
+
+def _directory(svc: Services) -> Directory:
+    return _platform(svc).directory()
+
+
+def _caller(svc: Services) -> str:
+    """The authenticated caller's person id (canonical; declared aliases resolve to the one id)."""
+    try:
+        return _directory(svc).person_id(svc.actor.name)
+    except IdentityError as exc:
+        raise WorkflowError(f"{svc.actor.arn}: {exc}") from None
+
+
+def _declared(svc: Services, doing: str, *, approver: bool = False, admin: bool = False) -> str:
+    """The caller's id, who must be declared in platform.yaml as an approver (or a platform admin)."""
+    me = _caller(svc)
+    person = _directory(svc).resolve(me)
+    if person is None or not ((approver and person.approver) or (admin and person.platform_admin)):
+        kinds = " or ".join(
+            k for k, on in (("governance.approvers", approver), ("governance.platform_admins", admin)) if on
+        )
+        raise WorkflowError(
+            f"{me} may not {doing}: the platform config does not list them under {kinds}; the platform team adds "
+            "them there (by the id the identity provider sends) and redeploys the hub"
+        )
+    return me
+
+
+def _not_party(svc: Services, me: str, record: Record, doing: str) -> None:
+    directory = _directory(svc)
+    for role, who in (("author", record.author), ("submitter", record.submitter)):
+        if who and directory.same(who, me):
+            raise WorkflowError(
+                f"separation of duties: {me} is the {role} of {record.ref} and may not {doing}; ask another "
+                f"holder of the {v.APPROVER} role"
+            )
+
+
 # --------------------------------------------------------------------------- submit
+
+
+@dataclass(frozen=True)
+class Submission:
+    """What a team hands the hub: evidence, model card and the model artifact's digest. The team's own
+    decision, when given, is advisory: the hub judges the evidence itself."""
+
+    team: str
+    use_case: str | None
+    evidence: Evidence
+    card: Mapping[str, Any]
+    model_sha256: str
+    model_uri: str = ""
+    decision: Decision | None = None
 
 
 @dataclass(frozen=True)
@@ -179,6 +262,7 @@ class SubmitResult:
     event_id: str
     ticket: bool
     card_arn: str | None
+    notes: tuple[str, ...] = ()
 
 
 def _store(svc: Services, team: str, data: bytes) -> tuple[str, str]:
@@ -191,123 +275,220 @@ def _store(svc: Services, team: str, data: bytes) -> tuple[str, str]:
     return key, digest
 
 
-def submit(
-    svc: Services,
-    *,
-    team: str,
-    use_case: str,
-    risk_tier: str,
-    decision: Decision,
-    evidence: Evidence,
-    card: Mapping[str, Any],
-    today: date | None = None,
-) -> SubmitResult:
-    """Register a model version in the team's hub group with its decision, evidence and lineage."""
-    _require_role(svc, (v.team_submitter(team),), f"submit model versions for team {team}")
-    group = keys.model_group(team, use_case)
-    evidence_bytes = evidence.to_json().encode()
-    if _sha(evidence_bytes) != decision.evidence_digest:
-        raise WorkflowError(
-            f"the decision was not made from this evidence (evidence digest {_sha(evidence_bytes)[:12]}… "
-            f"but the decision records {decision.evidence_digest[:12]}…); submit the decision and the "
-            "evidence that one `govhub evaluate` run wrote"
-        )
-    if decision.risk_tier != risk_tier:
-        raise WorkflowError(
-            f"use case {use_case} is risk tier {risk_tier} in the platform config, but the decision "
-            f"was made for tier {decision.risk_tier}; evaluate again with --tier {risk_tier}"
-        )
-    pack = resolve_policy(svc, decision.policy.name, decision.policy.version)
-    if pack.digest != decision.policy.digest:
-        raise WorkflowError(
-            f"the decision records {decision.policy.name} {decision.policy.version} with digest "
-            f"{decision.policy.digest[:12]}…, but the hub's published pack has {pack.digest[:12]}…; "
-            "evaluate with the hub's pack (`govhub policy fetch`)"
-        )
-    lineage = {k: str(v) for k, v in (card.get("lineage") or {}).items()}
-    waivers = [g.waiver for g in decision.gates if g.waiver]
-    rejudged = decide(
-        evidence,
-        pack,
-        ctx=GateContext(risk_tier=pack.risk_tier, model_card=card, lineage=lineage),
-        waivers=waivers,
-        today=decision.decided_on,
+def current_pack(svc: Services, tier: str) -> PolicyPack:
+    """The hub's current pack for a risk tier: the newest published version of the one pack name whose
+    packs carry that tier."""
+    names_ = sorted(
+        {k.removeprefix(keys.POLICY_PREFIX).split("/", 1)[0] for k in svc.artifacts.keys(keys.POLICY_PREFIX)}
     )
-    mismatch = [
-        f"{a.id} is {a.status} in the file but {b.status} when the hub judges the evidence"
-        for a, b in zip(decision.gates, rejudged.gates, strict=False)
-        if a.status != b.status
-    ]
-    if mismatch or rejudged.outcome != decision.outcome or len(rejudged.gates) != len(decision.gates):
+    found = []
+    for name in names_:
+        versions_ = published_versions(svc, name)
+        if versions_:
+            pack = resolve_policy(svc, name, versions_[-1])
+            if pack.risk_tier == tier:
+                found.append(pack)
+    if not found:
         raise WorkflowError(
-            "the decision does not follow from its evidence, model card and pack: "
-            + ("; ".join(mismatch) or f"outcome {decision.outcome} vs {rejudged.outcome}")
+            f"no policy pack for risk tier {tier} is published in the hub; the platform team publishes it with "
+            f"`govhub policy publish govhub/policies/{tier}.yaml`"
         )
-    author = _author(card)
+    if len(found) > 1:
+        raise WorkflowError(
+            f"more than one pack is published for risk tier {tier} ({', '.join(p.name for p in found)}); the hub "
+            "cannot tell which applies: the platform team keeps one pack name per tier"
+        )
+    return found[0]
+
+
+def _context(svc: Services, team: str, use_case: str | None, card: Mapping[str, Any], tier: str) -> GateContext:
+    _, case, _ = _platform(svc).use_case(team, use_case)
+    lineage = {k: str(x) for k, x in (card.get("lineage") or {}).items()}
+    protected = dict(case.protected_attributes) if case else {}
+    return GateContext(risk_tier=tier, model_card=card, lineage=lineage, protected_attributes=protected)
+
+
+def _check_model_digest(sub: Submission) -> str:
+    digest = (sub.model_sha256 or "").strip().lower()
+    if not re.fullmatch(r"[0-9a-f]{64}", digest):
+        raise WorkflowError(
+            "the submission needs the model artifact's sha256 (64 hex digits): the hub binds the evidence to "
+            "that model; `govhub submit --model-artifact model.tar.gz` computes it"
+        )
+    claimed = str(sub.evidence.model.get("artifact_sha256", "") or "").lower()
+    if claimed and claimed != digest:
+        raise WorkflowError(
+            f"the evidence was computed for model {claimed[:12]}…, but the submission names model {digest[:12]}…; "
+            "evaluate the model you submit"
+        )
+    return digest
+
+
+def _bind_evidence(svc: Services, team: str, evidence_digest: str, model_digest: str) -> None:
+    """Evidence belongs to one model: the first submission claims it (a create-only index entry), and the
+    same evidence under any other model is refused."""
+    key = keys.evidence_index_key(team, evidence_digest)
+    claim = json.dumps({"evidence_sha256": evidence_digest, "model_sha256": model_digest}, sort_keys=True).encode()
+    try:
+        svc.artifacts.put(key, claim, if_absent=True, content_type="application/json")
+    except Conflict:
+        owner = json.loads(svc.artifacts.get(key)).get("model_sha256", "")
+        if owner != model_digest:
+            raise WorkflowError(
+                f"this evidence ({evidence_digest[:12]}…) was already submitted for model {owner[:12]}…; evidence "
+                f"belongs to the model it was computed on: evaluate model {model_digest[:12]}… and submit its own"
+            ) from None
+
+
+def _advisory(submitted: Decision | None, decision: Decision) -> tuple[list[str], dict[str, Any]]:
+    """What the team's own decision claimed and where the hub disagrees (recorded, never trusted)."""
+    if submitted is None:
+        return [], {}
+    notes = []
+    ignored = [
+        {"gate": g.id, "approver": g.waiver.approver, "expires": str(g.waiver.expires)}
+        for g in submitted.gates
+        if g.waiver
+    ]
+    for w in ignored:
+        notes.append(
+            f"the submitted decision carries a waiver for {w['gate']} (approver {w['approver']!r}); waivers in a "
+            "submission are ignored: an approver grants them with `govhub waiver grant`"
+        )
+    if submitted.policy.digest != decision.policy.digest:
+        notes.append(
+            f"the submitted decision was made under {submitted.policy.name} {submitted.policy.version}; the hub judged "
+            f"under {decision.policy.name} {decision.policy.version}, the current pack for risk tier {decision.risk_tier}"
+        )
+    theirs = {g.id: g.status for g in submitted.gates}
+    for g in decision.gates:
+        if g.id in theirs and theirs[g.id] != g.status:
+            notes.append(
+                f"{g.id} is {theirs[g.id]} in the submitted decision but {g.status} when the hub judges the evidence"
+            )
+    if submitted.outcome != decision.outcome:
+        notes.append(f"the submitted decision says {submitted.outcome}; the hub's decision is {decision.outcome}")
+    return notes, {
+        "outcome": submitted.outcome,
+        "risk_tier": submitted.risk_tier,
+        "policy": submitted.policy.model_dump(),
+        "ignored_waivers": ignored,
+        "differences": notes,
+    }
+
+
+def submit(svc: Services, sub: Submission, today: date | None = None) -> SubmitResult:
+    """Register a model version in the team's hub group. The hub takes the risk tier from platform.yaml
+    and the pack from its own publications, judges the evidence itself and records that decision."""
+    team = sub.team
+    _require_role(svc, (v.team_submitter(team),), f"submit model versions for team {team}")
+    config = _platform(svc)
+    try:
+        team_cfg, case, tier = config.use_case(team, sub.use_case)
+    except KeyError as exc:
+        raise WorkflowError(str(exc.args[0])) from None
+    use_case = case.name if case else None
+    if tier == "prohibited":
+        raise WorkflowError(
+            f"{keys.model_group(team, use_case)} is a prohibited use case: no model version is registered"
+        )
+    model_digest = _check_model_digest(sub)
+    directory = config.directory()
+    author_raw = _author(sub.card)
+    try:
+        author = directory.person_id(author_raw)
+    except IdentityError as exc:
+        raise WorkflowError(f"model card author: {exc}") from None
+    person = directory.resolve(author)
+    if person is None or team not in person.teams:
+        members = ", ".join(p.id for p in team_cfg.members) or "none declared"
+        raise WorkflowError(
+            f"the model card names {author_raw!r} as author, who is not a member of team {team} (members: {members}); "
+            f"set `author:` in the card to a member, or add them to teams[{team}].members in platform.yaml"
+        )
+    submitter = _caller(svc)
+    pack = current_pack(svc, tier)
+    evidence_bytes = sub.evidence.to_json().encode()
+    ctx = _context(svc, team, use_case, sub.card, tier)
+    decision = decide(sub.evidence, pack, ctx=ctx, today=today)
+    notes, advisory = _advisory(sub.decision, decision)
+    group = keys.model_group(team, use_case)
     decision_bytes = decision.model_dump_json(indent=2).encode()
-    card_bytes = json.dumps(card, sort_keys=True, default=str).encode()
+    card_bytes = json.dumps(sub.card, sort_keys=True, default=str).encode()
+    _bind_evidence(svc, team, _sha(evidence_bytes), model_digest)
     stored = {
         kind: _store(svc, team, data)
         for kind, data in (("decision", decision_bytes), ("evidence", evidence_bytes), ("card", card_bytes))
     }
+    lineage = dict(ctx.lineage)
     metadata = {
         "stage": REGISTERED,
         "team": team,
-        "use-case": use_case,
-        "risk-tier": risk_tier,
+        "use-case": use_case or "",
+        "risk-tier": tier,
         "decision": decision.outcome,
         "decision-sha256": stored["decision"][1],
         "evidence-sha256": stored["evidence"][1],
         "card-sha256": stored["card"][1],
+        "model-sha256": model_digest,
         "policy": f"{pack.name}@{pack.version}",
         "policy-digest": pack.digest,
         "author": author,
-        "submitter": svc.actor.name,
-        **{k.replace("_", "-"): v for k, v in lineage.items() if k in ("data_version", "code_commit", "training_job")},
+        "submitter": submitter,
+        **{k.replace("_", "-"): x for k, x in lineage.items() if k in ("data_version", "code_commit", "training_job")},
     }
     mv = svc.registry.register(
         group,
-        description=f"{group}: {card.get('intended_use', '')}",
-        metadata={META + k: str(v)[:256] for k, v in metadata.items() if v},
+        description=f"{group}: {sub.card.get('intended_use', '')}",
+        metadata={META + k: str(x)[:256] for k, x in metadata.items() if x},
         artifacts={k: svc.artifacts.uri_of(key) for k, (key, _) in stored.items()},
         lineage=lineage,
     )
-    failed = decision.failures()
     svc.audit.append(
         "registration",
         svc.actor.arn,
         mv.ref,
         {
             "model_package_arn": mv.arn,
+            "team": team,
+            "use_case": use_case,
+            "risk_tier": tier,
             "author": author,
+            "submitter": submitter,
+            "model": {"sha256": model_digest, "uri": sub.model_uri},
             "lineage": lineage,
             "artifacts": {
                 k: {"uri": svc.artifacts.uri_of(key), "sha256": digest} for k, (key, digest) in stored.items()
             },
         },
     )
-    svc.audit.append(
-        "decision",
-        svc.actor.arn,
-        mv.ref,
-        {
-            "outcome": decision.outcome,
-            "policy": decision.policy.model_dump(),
-            "evidence_sha256": stored["evidence"][1],
-            "decision_sha256": stored["decision"][1],
-            "failed_gates": [g.id for g in failed],
-        },
-    )
-    for gate in decision.gates:
-        if gate.waiver:
-            svc.audit.append("waiver", svc.actor.arn, mv.ref, {"gate": gate.id, **gate.waiver.model_dump(mode="json")})
+    _record_decision(svc, mv.ref, decision, stored["decision"][1], advisory=advisory)
     ticket = decision.outcome in v.TICKET_OUTCOMES
     event_id = svc.events.publish(
         v.GATE_DECISION_EVENT,
-        _decision_event(team, use_case, mv, decision, svc.artifacts.uri_of(stored["decision"][0])),
+        _decision_event(team, use_case or "", mv, decision, svc.artifacts.uri_of(stored["decision"][0])),
     )
-    card_arn = _publish_card(svc, team, mv, card, decision, evidence, approvals=[])
-    return SubmitResult(version=mv, decision=decision, event_id=event_id, ticket=ticket, card_arn=card_arn)
+    card_arn = _publish_card(svc, team, mv, sub.card, decision, sub.evidence, approvals=[])
+    return SubmitResult(
+        version=mv, decision=decision, event_id=event_id, ticket=ticket, card_arn=card_arn, notes=tuple(notes)
+    )
+
+
+def _record_decision(
+    svc: Services, ref: str, decision: Decision, decision_sha256: str, advisory: Mapping[str, Any] | None = None
+) -> None:
+    details: dict[str, Any] = {
+        "outcome": decision.outcome,
+        "risk_tier": decision.risk_tier,
+        "policy": decision.policy.model_dump(),
+        "evidence_sha256": decision.evidence_digest,
+        "decision_sha256": decision_sha256,
+        "failed_gates": [g.id for g in decision.failures()],
+        "waived_gates": [g.id for g in decision.gates if g.waiver],
+    }
+    if advisory:
+        details["advisory"] = dict(advisory)
+    svc.audit.append("decision", svc.actor.arn, ref, details)
 
 
 def _author(card: Mapping[str, Any]) -> str:
@@ -354,6 +535,7 @@ def _publish_card(
     decision: Decision,
     evidence: Evidence,
     approvals: Sequence[Mapping[str, Any]],
+    prod: bool = False,
 ) -> str | None:
     from govhub.core import model_card
 
@@ -363,36 +545,140 @@ def _publish_card(
     svc.artifacts.put(f"{base}model_card.html", model_card.render_html(ctx).encode(), content_type="text/html")
     if svc.cards is None:
         return None
-    status = "Approved" if mv.metadata.get(META + "stage") == "prod" else "Draft"
     return svc.cards.upsert(
-        model_card.card_name(mv.ref), model_card.sagemaker_content_json(ctx, model_package_arn=mv.arn), status
+        model_card.card_name(mv.ref),
+        model_card.sagemaker_content_json(ctx, model_package_arn=mv.arn),
+        "Approved" if prod else "Draft",
     )
 
 
-# --------------------------------------------------------------------------- reading a version back
+# --------------------------------------------------------------------------- what the audit chain says
 
 
-def _load_version(svc: Services, ref: str) -> ModelVersion:
+@dataclass(frozen=True)
+class Record:
+    """One model version as the audit chain records it: the only source promotion trusts."""
+
+    ref: str
+    registration: AuditEntry
+    entries: tuple[AuditEntry, ...]
+
+    def _d(self, key: str) -> Any:
+        return self.registration.details.get(key)
+
+    @property
+    def team(self) -> str:
+        return str(self._d("team") or "")
+
+    @property
+    def use_case(self) -> str | None:
+        return self._d("use_case") or None
+
+    @property
+    def risk_tier(self) -> str:
+        return str(self._d("risk_tier") or "")
+
+    @property
+    def author(self) -> str:
+        return str(self._d("author") or "")
+
+    @property
+    def submitter(self) -> str:
+        return str(self._d("submitter") or "")
+
+    @property
+    def model_sha256(self) -> str:
+        return str((self._d("model") or {}).get("sha256", ""))
+
+    def digest(self, kind: str) -> str:
+        return str(((self._d("artifacts") or {}).get(kind) or {}).get("sha256", ""))
+
+    def of(self, *types: str) -> list[AuditEntry]:
+        return [e for e in self.entries if e.type in types]
+
+    @property
+    def stage(self) -> str:
+        promotions = self.of("promotion")
+        return str(promotions[-1].details.get("to")) if promotions else REGISTERED
+
+    @property
+    def decision_entry(self) -> AuditEntry:
+        return self.of("decision")[-1]
+
+    @property
+    def rejected_by(self) -> str | None:
+        rejections = self.of("rejection")
+        return str(rejections[-1].details.get("approver")) if rejections else None
+
+
+def _record(svc: Services, ref: str, entries: Sequence[AuditEntry] | None = None) -> Record:
+    mv_ref = _canonical_ref(ref)
+    mine = [e for e in (entries if entries is not None else svc.audit.entries()) if e.subject == mv_ref]
+    registrations = [e for e in mine if e.type == "registration"]
+    if len(registrations) != 1 or not [e for e in mine if e.type == "decision"]:
+        raise WorkflowError(
+            f"{mv_ref} has {'no' if not registrations else len(registrations)} registration entr"
+            f"{'y' if len(registrations) == 1 else 'ies'} in the hub's audit log; only versions the hub "
+            "registered can be approved or promoted"
+        )
+    return Record(ref=mv_ref, registration=registrations[0], entries=tuple(mine))
+
+
+def _canonical_ref(ref: str) -> str:
     try:
         group, version = parse_ref(ref)
-        return svc.registry.get(group, version)
     except RegistryError as exc:
         raise WorkflowError(str(exc)) from None
+    return f"{group}/{version}"
 
 
-def _artifact(svc: Services, mv: ModelVersion, kind: str) -> bytes:
-    team, digest = mv.metadata.get(META + "team", ""), mv.metadata.get(f"{META}{kind}-sha256", "")
+def _document(svc: Services, record: Record, kind: str) -> bytes:
+    digest = record.digest(kind)
     try:
-        data = svc.artifacts.get(keys.artifact_key(team, digest))
+        data = svc.artifacts.get(keys.artifact_key(record.team, digest))
     except Missing:
-        raise WorkflowError(f"{mv.ref}: its {kind} document is missing from the hub's artifact store") from None
-    if _sha(data) != digest:
-        raise WorkflowError(f"{mv.ref}: its {kind} document no longer matches the digest in the registry")
+        raise WorkflowError(f"{record.ref}: its {kind} document is missing from the hub's artifact store") from None
+    if not digest or _sha(data) != digest:
+        raise WorkflowError(f"{record.ref}: its {kind} document no longer matches the digest in the audit log")
     return data
 
 
+def granted_waivers(svc: Services, record: Record) -> list[Waiver]:
+    """Waivers an approver granted through the hub for this version's evidence (never the team's own)."""
+    directory = _directory(svc)
+    out = []
+    for e in record.of("waiver"):
+        d = e.details
+        who = str(d.get("approver", ""))
+        if d.get("evidence_sha256") != record.digest("evidence") or not who:
+            continue
+        if any(directory.same(who, p) for p in (record.author, record.submitter) if p):
+            continue
+        out.append(Waiver(gate=d["gate"], reason=d["reason"], approver=who, expires=date.fromisoformat(d["expires"])))
+    return out
+
+
+def rejudge(svc: Services, record: Record, today: date, pack: PolicyPack | None = None) -> tuple[Decision, PolicyPack]:
+    """The decision the hub makes now from the stored, digest-checked evidence and card, under the pack the
+    version was judged under (or ``pack``), with the waivers granted through the hub."""
+    if pack is None:
+        ref = record.decision_entry.details.get("policy") or {}
+        pack = resolve_policy(svc, str(ref.get("name", "")), str(ref.get("version", "")))
+        if pack.digest != ref.get("digest"):
+            raise WorkflowError(f"{record.ref}: the pack it was judged under no longer matches the recorded digest")
+    evidence = Evidence.from_json(_document(svc, record, "evidence").decode())
+    card = json.loads(_document(svc, record, "card"))
+    ctx = _context(svc, record.team, record.use_case, card, record.risk_tier)
+    return decide(evidence, pack, ctx=ctx, waivers=granted_waivers(svc, record), today=today), pack
+
+
 def decision_of(svc: Services, mv: ModelVersion) -> Decision:
-    return Decision.model_validate_json(_artifact(svc, mv, "decision"))
+    record = _record(svc, mv.ref)
+    digest = str(record.decision_entry.details.get("decision_sha256", ""))
+    data = svc.artifacts.get(keys.artifact_key(record.team, digest))
+    if _sha(data) != digest:
+        raise WorkflowError(f"{mv.ref}: its decision document no longer matches the digest in the audit log")
+    return Decision.model_validate_json(data)
 
 
 def approvals_of(entries: Sequence[AuditEntry], stage: str | None = None) -> list[dict[str, str]]:
@@ -411,7 +697,27 @@ def approvals_of(entries: Sequence[AuditEntry], stage: str | None = None) -> lis
     return out
 
 
-# --------------------------------------------------------------------------- approve / reject
+def _approvers(svc: Services, record: Record, stage: str) -> list[str]:
+    """Distinct declared approvers (by person id) who approved ``stage``, neither author nor submitter."""
+    directory = _directory(svc)
+    out: set[str] = set()
+    for a in approvals_of(record.entries, stage):
+        if a["type"] != "approval":
+            continue
+        try:
+            pid = directory.person_id(a["who"])
+        except IdentityError:
+            continue
+        person = directory.resolve(pid)
+        if person is None or not person.approver:
+            continue
+        if any(directory.same(pid, p) for p in (record.author, record.submitter) if p):
+            continue
+        out.add(pid)
+    return sorted(out)
+
+
+# --------------------------------------------------------------------------- approve / reject / waive
 
 
 def _check_justification(text: str) -> str:
@@ -433,27 +739,22 @@ def approve(svc: Services, ref: str, stage: str, justification: str) -> tuple[in
     _require_role(svc, APPROVER_ROLES, "approve model versions")
     _check_stage(stage)
     justification = _check_justification(justification)
-    mv = _load_version(svc, ref)
-    if mv.status == REJECTED:
-        raise WorkflowError(f"{ref} was rejected; a rejected version cannot be approved. Submit a new version")
-    me = svc.actor.name
-    for role, who in (
-        ("author", mv.metadata.get(META + "author", "")),
-        ("submitter", mv.metadata.get(META + "submitter", "")),
-    ):
-        if who and _same(who, me):
-            raise WorkflowError(
-                f"separation of duties: {me} is the {role} of {ref} and may not approve it; ask another "
-                f"holder of the {v.APPROVER} role"
-            )
-    entries = svc.audit.for_subject(mv.ref)
-    earlier = {a["who"].lower() for a in approvals_of(entries, stage) if a["type"] == "approval"}
-    if me.lower() in earlier:
-        raise WorkflowError(f"{me} already approved {ref} for {stage}; a second approval must come from someone else")
+    ref = _canonical_ref(ref)
+    me = _declared(svc, "approve model versions", approver=True)
+    record = _record(svc, ref)
+    if record.rejected_by:
+        raise WorkflowError(f"{record.ref} was rejected; a rejected version cannot be approved. Submit a new version")
+    _not_party(svc, me, record, "approve it")
+    earlier = _approvers(svc, record, stage)
+    if me in earlier:
+        raise WorkflowError(
+            f"{me} already approved {record.ref} for {stage}; a second approval must come from someone else"
+        )
     svc.audit.append(
-        "approval", svc.actor.arn, mv.ref, {"stage": stage, "approver": me, "justification": justification}
+        "approval", svc.actor.arn, record.ref, {"stage": stage, "approver": me, "justification": justification}
     )
-    pack = resolve_policy(svc, *mv.metadata[META + "policy"].split("@"))
+    ref_ = record.decision_entry.details.get("policy") or {}
+    pack = resolve_policy(svc, str(ref_.get("name")), str(ref_.get("version")))
     return len(earlier) + 1, pack.approvals.get(stage, 0)  # type: ignore[call-overload]
 
 
@@ -461,39 +762,85 @@ def reject(svc: Services, ref: str, stage: str, justification: str) -> ModelVers
     _require_role(svc, APPROVER_ROLES, "reject model versions")
     _check_stage(stage)
     justification = _check_justification(justification)
-    mv = _load_version(svc, ref)
+    ref = _canonical_ref(ref)
+    me = _declared(svc, "reject model versions", approver=True)
+    record = _record(svc, ref)
+    mv = _load_version(svc, record.ref)
     svc.audit.append(
-        "rejection", svc.actor.arn, mv.ref, {"stage": stage, "approver": svc.actor.name, "justification": justification}
+        "rejection", svc.actor.arn, record.ref, {"stage": stage, "approver": me, "justification": justification}
     )
     return svc.registry.update(
-        mv,
-        status=REJECTED,
-        description=f"rejected by {svc.actor.name}: {justification}",
-        metadata={META + "rejected-by": svc.actor.name[:256]},
+        mv, status=REJECTED, description=f"rejected by {me}: {justification}", metadata={META + "rejected-by": me[:256]}
     )
+
+
+def grant_waiver(svc: Services, ref: str, gate: str, reason: str, expires: date, today: date | None = None) -> Decision:
+    """An approver who is neither author nor submitter waives one failing gate of one version, for its
+    evidence, until ``expires``. The hub judges again with the waiver and records the new decision."""
+    _require_role(svc, APPROVER_ROLES, "grant waivers")
+    ref = _canonical_ref(ref)
+    me = _declared(svc, "grant waivers", approver=True)
+    today = today or date.today()
+    record = _record(svc, ref)
+    _not_party(svc, me, record, "waive its gates")
+    if record.rejected_by:
+        raise WorkflowError(f"{record.ref} was rejected; nothing about it can be waived. Submit a new version")
+    if expires <= today or expires > today + timedelta(days=MAX_WAIVER_DAYS):
+        raise WorkflowError(
+            f"a waiver expires after today and within {MAX_WAIVER_DAYS} days (by {today + timedelta(days=MAX_WAIVER_DAYS)}); "
+            f"{expires} is not: give --expires YYYY-MM-DD in that window"
+        )
+    current, pack = rejudge(svc, record, today)
+    failing = {g.id for g in current.gates if g.status == "fail"}
+    if gate not in failing:
+        raise WorkflowError(
+            f"{gate} does not fail for {record.ref} (failing gates: {', '.join(sorted(failing)) or 'none'}); a waiver "
+            "covers one failing gate"
+        )
+    try:
+        waiver = Waiver(gate=gate, reason=reason, approver=me, expires=expires)
+    except ValidationError as exc:
+        raise WorkflowError("; ".join(e["msg"].removeprefix("Value error, ") for e in exc.errors())) from None
+    svc.audit.append(
+        "waiver",
+        svc.actor.arn,
+        record.ref,
+        {
+            "gate": waiver.gate,
+            "reason": waiver.reason,
+            "approver": me,
+            "expires": str(expires),
+            "evidence_sha256": record.digest("evidence"),
+            "granted_on": str(today),
+        },
+    )
+    decision, _ = rejudge(svc, _record(svc, record.ref), today, pack)
+    key, digest = _store(svc, record.team, decision.model_dump_json(indent=2).encode())
+    _record_decision(svc, record.ref, decision, digest)
+    return decision
 
 
 # --------------------------------------------------------------------------- monitoring plan
 
 
-def attach_monitoring_plan(svc: Services, ref: str, plan_path: str | Path) -> str:
-    from govhub.core.monitoring import PlanError, load_plan
+def attach_monitoring_plan(svc: Services, ref: str, plan_text: str | bytes, source: str = "<plan>") -> str:
+    from govhub.core.monitoring import PlanError, parse_plan
 
-    mv = _load_version(svc, ref)
-    team = mv.metadata.get(META + "team", "")
-    _require_role(svc, (v.team_submitter(team), *PROMOTER_ROLES), f"attach monitoring plans to {ref}")
+    record = _record(svc, ref)
+    _require_role(svc, (v.team_submitter(record.team), *PROMOTER_ROLES), f"attach monitoring plans to {record.ref}")
     try:
-        plan = load_plan(plan_path)
+        plan = parse_plan(plan_text, source)
     except PlanError as exc:
         raise WorkflowError(str(exc)) from None
-    key, digest = _store(svc, team, plan.canonical())
+    key, digest = _store(svc, record.team, plan.canonical())
     svc.audit.append(
         "monitoring_plan",
         svc.actor.arn,
-        mv.ref,
+        record.ref,
         {
             "sha256": digest,
             "uri": svc.artifacts.uri_of(key),
+            "attached_by": _caller(svc),
             "schedule": plan.schedule,
             "checks": [f"{c.kind}: {c.metric} {c.describe()}" for c in plan.checks],
         },
@@ -509,49 +856,70 @@ def monitoring_plan_of(entries: Sequence[AuditEntry]) -> dict[str, Any] | None:
 # --------------------------------------------------------------------------- promote
 
 
+def _load_version(svc: Services, ref: str) -> ModelVersion:
+    try:
+        group, version = parse_ref(ref)
+        return svc.registry.get(group, version)
+    except RegistryError as exc:
+        raise WorkflowError(str(exc)) from None
+
+
 def promote(svc: Services, ref: str, stage: str, today: date | None = None) -> ModelVersion:
+    """Move a version one stage on. Everything is derived again from the verified audit chain and the
+    stored, digest-checked evidence: the registry's metadata and tags are never trusted."""
     _require_role(svc, PROMOTER_ROLES, "promote model versions")
     _check_stage(stage)
+    ref = _canonical_ref(ref)
+    me = _declared(svc, "promote model versions", approver=True, admin=True)
     today = today or date.today()
+    report = svc.audit.verify()
+    if not report.ok:
+        raise WorkflowError(
+            "the hub's audit log does not verify, so nothing is promoted: "
+            + "; ".join(p.message for p in report.problems[:3])
+            + " (`govhub audit verify` lists every problem)"
+        )
+    record = _record(svc, ref)
+    ref = record.ref
+    directory = _directory(svc)
+    if record.author and directory.same(record.author, me):
+        raise WorkflowError(f"separation of duties: {me} is the author of {ref} and may not promote it")
     mv = _load_version(svc, ref)
     reasons = []
-    current = mv.metadata.get(META + "stage", REGISTERED)
+    if mv.metadata.get(META + "model-sha256") != record.model_sha256 or mv.metadata.get(
+        META + "evidence-sha256"
+    ) != record.digest("evidence"):
+        reasons.append(
+            f"the registry entry of {ref} no longer names the model and evidence the hub registered (model "
+            f"{record.model_sha256[:12]}…); it was changed outside the hub: tell the platform team"
+        )
+    current = record.stage
     order = (REGISTERED, *STAGES)
-    if mv.status == REJECTED:
-        reasons.append(f"{ref} was rejected by {mv.metadata.get(META + 'rejected-by', 'an approver')}")
+    if record.rejected_by:
+        reasons.append(f"{ref} was rejected by {record.rejected_by}")
     position = order.index(current) if current in order else -1
     if order.index(stage) != position + 1:
         nxt = order[position + 1] if 0 <= position < len(order) - 1 else None
         reasons.append(f"{ref} is at {current}; " + (f"promote it to {nxt} next" if nxt else "it is already in prod"))
-    decision = decision_of(svc, mv)
+    decision, pack = rejudge(svc, record, today)
     if decision.outcome != "pass":
         failing = ", ".join(g.id for g in decision.failures())
+        expired = [w for w in _all_waivers(svc, record) if w.expires < today and w.gate in failing]
         reasons.append(
             f"its gate decision is {decision.outcome.upper()} ({failing}); fix the model, evaluate and "
             "submit a new version"
+            + "".join(
+                f"; the waiver for {w.gate} expired on {w.expires}: an approver grants a new one" for w in expired
+            )
         )
-    versions = published_versions(svc, decision.policy.name)
-    if versions:
-        latest = resolve_policy(svc, decision.policy.name, versions[-1])
-        if latest.digest != decision.policy.digest:
-            reasons.append(
-                f"stale decision: made under {decision.policy.name} {decision.policy.version}, but the hub's "
-                f"current pack is {latest.version} (digest {latest.digest[:12]}…); evaluate again under "
-                "the current pack and submit the new decision"
-            )
-    for gate in decision.gates:
-        if gate.waiver and gate.waiver.expires < today:
-            reasons.append(
-                f"the waiver for {gate.id} expired on {gate.waiver.expires}; renew the waiver (an approver "
-                "signs a new one) and evaluate again"
-            )
-    entries = svc.audit.for_subject(mv.ref)
-    pack = resolve_policy(svc, decision.policy.name, decision.policy.version)
+    latest = current_pack(svc, record.risk_tier)
+    if latest.digest != pack.digest:
+        reasons.append(
+            f"stale decision: made under {pack.name} {pack.version}, but the hub's current pack is {latest.version} "
+            f"(digest {latest.digest[:12]}…); evaluate again under the current pack and submit the new decision"
+        )
     needed = pack.approvals.get(stage, 0)  # type: ignore[call-overload]
-    excluded = {mv.metadata.get(META + "author", "").lower(), mv.metadata.get(META + "submitter", "").lower()}
-    approvers = sorted(
-        {a["who"] for a in approvals_of(entries, stage) if a["type"] == "approval" and a["who"].lower() not in excluded}
-    )
+    approvers = _approvers(svc, record, stage)
     if len(approvers) < needed:
         reasons.append(
             f"{stage} needs {needed} approval(s) from distinct approvers for risk tier {pack.risk_tier}; "
@@ -559,9 +927,11 @@ def promote(svc: Services, ref: str, stage: str, today: date | None = None) -> M
             + (f" ({', '.join(approvers)})" if approvers else "")
             + f": `govhub approve {ref} --stage {stage}`"
         )
-    plan = monitoring_plan_of(entries)
-    if stage == "prod" and plan is None:
-        reasons.append(f"prod needs a monitoring plan attached: `govhub monitoring attach {ref} --plan PLAN.yaml`")
+    plan = monitoring_plan_of(record.entries)
+    if stage == "prod" and pack.monitoring_plan_required and plan is None:
+        reasons.append(
+            f"the {pack.name} pack requires a monitoring plan for prod: `govhub monitoring attach {ref} --plan PLAN.yaml`"
+        )
     if reasons:
         raise Blocked(ref, stage, reasons)
     metadata = {META + "stage": stage}
@@ -570,36 +940,44 @@ def promote(svc: Services, ref: str, stage: str, today: date | None = None) -> M
     updated = svc.registry.update(
         mv,
         status=APPROVED if stage == "prod" else None,
-        description=f"promoted to {stage} by {svc.actor.name}",
+        description=f"promoted to {stage} by {me}",
         metadata=metadata,
     )
     svc.audit.append(
         "promotion",
         svc.actor.arn,
-        mv.ref,
+        ref,
         {
             "from": current,
             "to": stage,
+            "promoter": me,
             "approvers": approvers,
             "policy": decision.policy.model_dump(),
+            "outcome": decision.outcome,
+            "waived_gates": [g.id for g in decision.gates if g.waiver],
+            "model_sha256": record.model_sha256,
+            "evidence_sha256": record.digest("evidence"),
             "monitoring_plan": plan["sha256"] if plan else None,
         },
     )
     if stage == "prod":
-        card = json.loads(_artifact(svc, updated, "card"))
-        evidence = Evidence.from_json(_artifact(svc, updated, "evidence").decode())
-        _publish_card(
-            svc, updated.metadata.get(META + "team", ""), updated, card, decision, evidence, approvals_of(entries)
-        )  # the promotion entry adds no approval
+        card = json.loads(_document(svc, record, "card"))
+        evidence = Evidence.from_json(_document(svc, record, "evidence").decode())
+        _publish_card(svc, record.team, updated, card, decision, evidence, approvals_of(record.entries), prod=True)
     return updated
+
+
+def _all_waivers(svc: Services, record: Record) -> list[Waiver]:
+    return granted_waivers(svc, record)
 
 
 # --------------------------------------------------------------------------- status and export
 
 
 def status(svc: Services, ref: str) -> dict[str, Any]:
+    """Where a version stands, from the audit chain (the registry supplies only its ARN and status)."""
     mv = _load_version(svc, ref)
-    entries = svc.audit.for_subject(mv.ref)
+    record = _record(svc, mv.ref)
     decision = decision_of(svc, mv)
     pack = resolve_policy(svc, decision.policy.name, decision.policy.version)
     versions = published_versions(svc, decision.policy.name)
@@ -607,21 +985,23 @@ def status(svc: Services, ref: str) -> dict[str, Any]:
         "model_version": mv.ref,
         "arn": mv.arn,
         "approval_status": mv.status,
-        "stage": mv.metadata.get(META + "stage", REGISTERED),
+        "stage": record.stage,
         "decision": decision.outcome,
         "policy": f"{decision.policy.name} {decision.policy.version}",
         "stale": bool(versions) and versions[-1] != decision.policy.version,
         "approvals": {
             s: {
-                "have": sorted({a["who"] for a in approvals_of(entries, s) if a["type"] == "approval"}),
+                "have": sorted({a["who"] for a in approvals_of(record.entries, s) if a["type"] == "approval"}),
                 "need": pack.approvals.get(s, 0),  # type: ignore[call-overload]
             }
             for s in STAGES
         },
-        "monitoring_plan": (monitoring_plan_of(entries) or {}).get("sha256"),
-        "author": mv.metadata.get(META + "author", ""),
-        "submitter": mv.metadata.get(META + "submitter", ""),
-        "history": [f"{e.seq} {e.time} {e.type} by {Actor.from_arn(e.actor).name}" for e in entries],
+        "monitoring_plan": (monitoring_plan_of(record.entries) or {}).get("sha256"),
+        "monitoring_plan_required": pack.monitoring_plan_required,
+        "model_sha256": record.model_sha256,
+        "author": record.author,
+        "submitter": record.submitter,
+        "history": [f"{e.seq} {e.time} {e.type} by {Actor.from_arn(e.actor).name}" for e in record.entries],
     }
 
 
@@ -649,10 +1029,11 @@ def export(svc: Services, ref: str) -> dict[str, Any]:
     from govhub.core import model_card
 
     mv = _load_version(svc, ref)
-    decision = decision_of(svc, mv)
-    evidence = Evidence.from_json(_artifact(svc, mv, "evidence").decode())
-    card = json.loads(_artifact(svc, mv, "card"))
     entries = svc.audit.entries()
+    record = _record(svc, mv.ref, entries)
+    decision = decision_of(svc, mv)
+    evidence = Evidence.from_json(_document(svc, record, "evidence").decode())
+    card = json.loads(_document(svc, record, "card"))
     mine = [e for e in entries if e.subject == mv.ref]
     policy_subject = f"policy:{decision.policy.name}@{decision.policy.version}"
     report = svc.audit.verify()
@@ -661,7 +1042,8 @@ def export(svc: Services, ref: str) -> dict[str, Any]:
         "model_version": mv.ref,
         "registry": {"arn": mv.arn, "approval_status": mv.status, "metadata": dict(mv.metadata)},
         "decision": json.loads(decision.model_dump_json()),
-        "evidence_sha256": mv.metadata.get(META + "evidence-sha256"),
+        "evidence_sha256": record.digest("evidence"),
+        "model_sha256": record.model_sha256,
         "policy_publication": [e.model_dump() for e in entries if e.subject == policy_subject],
         "monitoring_plan": monitoring_plan_of(mine),
         "approvals": approvals,

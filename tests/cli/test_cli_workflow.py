@@ -28,6 +28,8 @@ def _files(tmp_path: Path, di: float, name: str) -> list[str]:
         str(tmp_path / f"{name}-evidence.json"),
         "--model-card",
         str(tmp_path / "card.yaml"),
+        "--model-sha256",
+        f"{int(di * 1000):064x}",
     ]
 
 
@@ -35,6 +37,12 @@ def run(capsys, *argv: str) -> tuple[int, str, str]:
     code = main(list(argv))
     out, err = capsys.readouterr()
     return code, out, err
+
+
+@pytest.fixture(autouse=True)
+def _emulator_profile(monkeypatch) -> None:
+    """In-process moto is the emulator: the CLI runs the hub service's handler in this process."""
+    monkeypatch.setenv("GOVHUB_PROFILE", "emulator")
 
 
 def test_workflow_commands(hub, tmp_path: Path, capsys, monkeypatch) -> None:  # noqa: F811
@@ -51,7 +59,8 @@ def test_workflow_commands(hub, tmp_path: Path, capsys, monkeypatch) -> None:  #
     code, _, err = run(
         capsys, "approve", ref, "--stage", "staging", "--justification", JUSTIFY, *COMMON, "--as", "dana@acme.example"
     )
-    assert code == 2 and "separation of duties: dana@acme.example is the author" in err
+    assert code == 2 and "dana@acme.example may not approve model versions" in err
+    assert "emulator: the hub service runs in this process" in err
     code, _, err = run(capsys, "promote", "fraud-credit-scoring/1", "--to", "dev", *COMMON, "--as", "erin")
     assert code == 1 and "gate decision is FAIL" in err
     for stage, people in (("dev", []), ("staging", ["erin"]), ("prod", ["erin", "frank"])):
@@ -82,7 +91,7 @@ def test_workflow_commands(hub, tmp_path: Path, capsys, monkeypatch) -> None:  #
         assert code == 0, err
     assert "registry status Approved" in out
     code, out, _ = run(capsys, "status", ref, *COMMON, "--as", "auditor")
-    assert code == 0 and "stage prod" in out and "prod     approvals 2/2 erin, frank" in out
+    assert code == 0 and "stage prod" in out and "prod     approvals 2/2 erin@acme.example, frank@acme.example" in out
 
     code, out, _ = run(capsys, "status", "fraud-credit-scoring", *COMMON, "--as", "auditor")
     assert code == 0 and out.splitlines()[0].split()[:3] == [
@@ -132,7 +141,7 @@ def test_workflow_commands(hub, tmp_path: Path, capsys, monkeypatch) -> None:  #
         (["audit", "verify", "--anchor", "12:abc"], "write SEQ:SHA256"),
         (
             ["monitoring", "attach", "fraud-credit-scoring/1", "--plan", "missing.yaml", "--team", "fraud"],
-            "not in the hub registry",
+            "missing.yaml: no such file",
         ),
     ],
 )

@@ -61,7 +61,7 @@ def test_the_biased_model_is_blocked_with_a_ticket(demo) -> None:
 def test_the_fair_model_reaches_prod_with_separation_of_duties(demo) -> None:
     result, log, _ = demo
     assert result["self_approval_refused"]
-    assert "separation of duties: fraud-leads@acme.example is the author" in log
+    assert "separation of duties: frank@acme.example is the author" in log
     assert result["promoted"]
 
 

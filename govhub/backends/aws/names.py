@@ -12,6 +12,10 @@ HUB_PLATFORM_ADMIN_ROLE = v.PLATFORM_ADMIN
 HUB_APPROVER_ROLE = v.APPROVER
 HUB_AUDITOR_ROLE = v.AUDITOR
 HUB_TEAM_SUBMITTER_ROLE = v.TEAM_SUBMITTER
+HUB_SERVICE_ROLE = "govhub-hub-service"
+"""The hub service's execution role: the only principal that writes the registry, audit log and cards."""
+HUB_SERVICE_FUNCTION = "govhub-hub-service"
+HUB_SERVICE_HANDLER = "govhub.service.aws_lambda.handler"
 EVENT_BUS = "govhub-governance"
 ECR_REPOSITORY = "govhub/pipeline-images"
 TRAIL = "govhub-org-trail"
@@ -69,8 +73,8 @@ def artifact_bucket_name(account_id: str, region: str) -> str:
 
 
 def team_submitter_role(team: str) -> str:
-    """The hub role a team's CI assumes to register model versions, append to the audit log and
-    publish gate decisions: the only door from a spoke into the hub's registry."""
+    """The hub role a team's CI assumes to upload submissions to its inbox and ask the hub service to
+    register them: the only door from a spoke into the hub."""
     return v.team_submitter(team)
 
 
