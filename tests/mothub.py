@@ -10,8 +10,10 @@ what these tests prove is the workflow's own rules.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -129,3 +131,23 @@ def provision(cache_dir: Path, config_path: Path = CONFIG) -> MotoHub:
         Rule="govhub-gate-decision-failed", EventBusName=coords.event_bus, Targets=[{"Id": "tickets", "Arn": queue_arn}]
     )
     return MotoHub(config=config, coords=coords, admin=admin, queue_url=queue_url, cache_dir=cache_dir)
+
+
+@contextlib.contextmanager
+def moto_hub(tmp_path: Path, monkeypatch: Any, tiers: Sequence[str]) -> Iterator[MotoHub]:
+    """The hub in an in-process moto, with the packs of ``tiers`` published by the platform CI."""
+    from moto import mock_aws
+
+    from govhub.core.policy import PACKS_DIR
+    from govhub.core.workflow import publish_policy
+
+    for var in ("AWS_ENDPOINT_URL", "AWS_PROFILE"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-west-1")
+    with mock_aws():
+        h = provision(tmp_path / "policy-cache")
+        for tier in tiers:
+            publish_policy(h.as_hub(names.HUB_CI_DEPLOYER_ROLE, "platform-ci"), PACKS_DIR / f"{tier}.yaml")
+        yield h

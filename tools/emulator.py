@@ -48,6 +48,7 @@ SERVICES = (
     "events",
     "iam",
     "kms",
+    "lambda",
     "logs",
     "organizations",
     "s3",

@@ -13,6 +13,15 @@ aws:SecureTransport being false does not apply.
 NotImplementedError (an HTTP 500 for the whole PutEvents call) for an SNS target; here the matched
 event is published to the topic, as EventBridge does.
 
+3. Bucket-policy conditions. moto applies a bucket policy's statements to every object request, but
+evaluates no condition operator other than StringEquals (any other condition counts as met) and
+passes no principal, so a Deny "for everyone but the hub service" denies the hub service too. Here
+the object request's caller is known (the assumed role behind its access key, as ``aws:PrincipalArn``
+is for a role session) and the statements the estate writes are evaluated as AWS does: the ``Arn*``
+operators on ``aws:PrincipalArn``, ``Null`` on ``s3:if-none-match`` (the request's If-None-Match
+header), and ``Bool`` on ``aws:SecureTransport`` (every request counts as TLS, see 1). A statement
+with any other condition keeps moto's own behaviour.
+
 Nothing else about moto changes.
 
     python -m tools.moto_launcher -H 127.0.0.1 -p 5000     # the same arguments as moto_server
@@ -20,6 +29,7 @@ Nothing else about moto changes.
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 
@@ -77,9 +87,109 @@ def patch_sns_targets() -> None:
     rule.send_to_targets = send_to_targets  # type: ignore[method-assign]
 
 
+_REQUEST = threading.local()
+
+
+def caller_role_arn(headers: Any) -> str | None:
+    """The role ARN behind a SigV4 request's access key (None for keys that are not role sessions)."""
+    from moto.sts.models import sts_backends
+
+    auth = headers.get("Authorization") or ""
+    if "Credential=" not in auth:
+        return None
+    key = auth.split("Credential=", 1)[1].split("/", 1)[0]
+    for account in list(sts_backends):
+        for partition in list(sts_backends[account]):
+            for role in sts_backends[account][partition].assumed_roles:
+                if role.access_key_id == key:
+                    return str(role.role_arn)
+    return None
+
+
+def statement_applies(statement: dict[str, Any], context: dict[str, Any]) -> bool | None:
+    """Whether a statement's conditions hold for this request; None when they use anything else."""
+    import fnmatch
+
+    for operator, body in (statement.get("Condition") or {}).items():
+        for key, expected in body.items():
+            values = [str(v) for v in (expected if isinstance(expected, list) else [expected])]
+            actual = context.get(key.lower())
+            if operator == "Null":
+                if all(v.lower() == "true" for v in values) != (actual is None):
+                    return False
+            elif operator == "Bool" and key.lower() == "aws:securetransport":
+                if str(actual).lower() not in (v.lower() for v in values):
+                    return False
+            elif (
+                operator in ("ArnEquals", "ArnLike", "ArnNotEquals", "ArnNotLike") and key.lower() == "aws:principalarn"
+            ):
+                match = actual is not None and any(fnmatch.fnmatchcase(str(actual), v) for v in values)
+                if match == operator.startswith("ArnNot"):
+                    return False
+            else:
+                return None
+    return True
+
+
+def patch_bucket_policy_conditions() -> None:
+    import fnmatch
+    import json
+
+    from moto.iam.access_control import PermissionResult
+    from moto.s3 import models, responses
+
+    original_permission = models.FakeBucket.get_permission
+    if getattr(original_permission, "__govhub_patched__", False):
+        return
+    original_key_response = responses.S3Response.key_response
+
+    def key_response(self, request, full_url, headers):
+        _REQUEST.headers = request.headers
+        try:
+            return original_key_response(self, request, full_url, headers)
+        finally:
+            _REQUEST.headers = None
+
+    def get_permission(self, action, resource):
+        headers = getattr(_REQUEST, "headers", None)
+        if self.policy is None or headers is None:
+            return original_permission(self, action, resource)
+        context = {
+            "aws:principalarn": caller_role_arn(headers),
+            "s3:if-none-match": headers.get("If-None-Match"),
+            "aws:securetransport": "true",
+        }
+        result = PermissionResult.NEUTRAL
+        for st in json.loads(self.policy)["Statement"]:
+            actions = st.get("Action", [])
+            actions = actions if isinstance(actions, list) else [actions]
+            targets = st.get("Resource", [])
+            targets = targets if isinstance(targets, list) else [targets]
+            principal = st.get("Principal")
+            if principal not in ("*", {"AWS": "*"}):
+                continue  # a named principal: moto leaves these to IAM, and so do we
+            if not any(fnmatch.fnmatchcase(action.lower(), a.lower()) for a in actions):
+                continue
+            if not any(fnmatch.fnmatchcase(resource, r) for r in targets):
+                continue
+            applies = statement_applies(st, context)
+            if applies is None:
+                return original_permission(self, action, resource)
+            if applies and st["Effect"] == "Deny":
+                return PermissionResult.DENIED
+            if applies:
+                result = PermissionResult.PERMITTED
+        return result
+
+    get_permission.__govhub_patched__ = True  # type: ignore[attr-defined]
+    models.FakeBucket.get_permission = get_permission  # type: ignore[method-assign]
+    responses.S3Response.key_response = key_response  # type: ignore[method-assign]
+
+
 def main() -> None:
     patch()
     patch_sns_targets()
+    patch_bucket_policy_conditions()
     from moto.server import main as server_main
 
     server_main()

@@ -99,7 +99,7 @@ def _service(args: argparse.Namespace, role: str) -> tuple[Any, Any, Any]:
 
         from govhub.service.aws_lambda import build_service
 
-        print(EMULATOR_NOTE.format(role=names.HUB_SERVICE_ROLE), file=sys.stderr)
+        print(EMULATOR_NOTE.format(role=names.HUB_SERVICE_ROLE), file=sys.stderr)  # on every call: never hidden
         service_session = assume(
             boto3.Session(region_name=coords.region), coords, names.HUB_SERVICE_ROLE, names.HUB_SERVICE_FUNCTION
         )

@@ -144,7 +144,7 @@ def http(response: Response) -> dict[str, Any]:
     }
 
 
-def respond(event: dict[str, Any], service: HubService) -> dict[str, Any]:
+def respond(event: dict[str, Any], service: HubService | None) -> dict[str, Any]:
     """One function-URL event in, one HTTP response out."""
     actor = caller_from_event(event)
     if actor is None:
@@ -164,6 +164,8 @@ def respond(event: dict[str, Any], service: HubService) -> dict[str, Any]:
         return http(
             Response(405, {"ok": False, "exit_code": 2, "message": f"{method} is not served; POST a JSON request"})
         )
+    if service is None:
+        raise ConfigMismatch("the hub service is not configured")
     body = event.get("body") or ""
     if event.get("isBase64Encoded") and body:
         try:
@@ -175,6 +177,8 @@ def respond(event: dict[str, Any], service: HubService) -> dict[str, Any]:
 
 def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
     """The Lambda entry point (``govhub.service.aws_lambda.handler``)."""
+    if caller_from_event(event) is None:
+        return respond(event, None)  # refused before anything is loaded or called
     try:
         service = _service()
     except ConfigMismatch as exc:

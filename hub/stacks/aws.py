@@ -39,7 +39,6 @@ GLOBAL_SERVICES = (
     "wafv2:*",
 )
 MODEL_REGISTRY_TEAM_ACTIONS = (
-    "sagemaker:CreateModelPackage",
     "sagemaker:DescribeModelPackage",
     "sagemaker:DescribeModelPackageGroup",
     "sagemaker:ListModelPackages",
@@ -83,6 +82,7 @@ class AwsHubStack(engine.TerraformStack):
         self.ecr = self._ecr()
         self.groups = {t.name: self._model_package_groups(t) for t in self.teams}
         self.bus, self.alerts, self.tickets = self._event_bus()
+        self.service_role, self.service_function, self.service_url = self._hub_service()
         self.roles = self._roles()
         self.facts = self._facts()
         self._outputs()
@@ -230,6 +230,23 @@ class AwsHubStack(engine.TerraformStack):
                 conditions={"StringEquals": {"aws:SourceAccount": self.account}},
             ),
         ]
+        audit_arn = f"arn:aws:s3:::{names.audit_bucket_name(self.account, self.region)}"
+        statements.append(
+            iam.statement(
+                "OnlyTheHubServiceEncryptsAuditRecords",
+                ["kms:Encrypt", "kms:GenerateDataKey", "kms:GenerateDataKeyWithoutPlaintext", "kms:ReEncryptTo"],
+                "*",
+                effect="Deny",
+                principals={"AWS": "*"},
+                conditions={
+                    "StringLike": {
+                        "kms:EncryptionContext:aws:s3:arn": [audit_arn, f"{audit_arn}/{names.AUDIT_LOG_PREFIX}*"]
+                    },
+                    "ArnNotEquals": {"aws:PrincipalArn": self.service_role_arn},
+                    "Null": {"kms:EncryptionContext:aws:cloudtrail:arn": "true"},
+                },
+            )
+        )
         if self.team_accounts:
             statements.append(
                 iam.statement(
@@ -271,6 +288,19 @@ class AwsHubStack(engine.TerraformStack):
                     arn,
                     principals=iam.service_principal("cloudtrail"),
                     conditions={"StringEquals": {"aws:SourceArn": trail_arn}},
+                ),
+                self._only_the_service(
+                    "OnlyTheHubServiceWritesTheAuditLog",
+                    ["s3:PutObject", "s3:DeleteObject", "s3:DeleteObjectVersion", "s3:PutObjectRetention"],
+                    [f"{arn}/{names.AUDIT_LOG_PREFIX}*"],
+                ),
+                iam.statement(
+                    "AuditEntriesAreCreateOnly",
+                    "s3:PutObject",
+                    f"{arn}/{names.AUDIT_LOG_PREFIX}entries/*",
+                    effect="Deny",
+                    principals={"AWS": "*"},
+                    conditions={"Null": {"s3:if-none-match": "true"}},
                 ),
                 iam.statement(
                     "AllowCloudTrailWrite",
@@ -355,8 +385,8 @@ class AwsHubStack(engine.TerraformStack):
                     principals=principal,
                 ),
                 iam.statement(
-                    f"Team{sid}WritesOwnPrefix",
-                    ["s3:GetObject", "s3:PutObject"],
+                    f"Team{sid}ReadsOwnRecords",
+                    "s3:GetObject",
                     f"{arn}/{keys.team_prefix(team)}*",
                     principals=principal,
                 ),
@@ -376,6 +406,13 @@ class AwsHubStack(engine.TerraformStack):
                     },
                 ),
             ]
+        statements.append(
+            self._only_the_service(
+                "OnlyTheHubServiceWritesRecordsAndPolicies",
+                ["s3:PutObject", "s3:DeleteObject", "s3:DeleteObjectVersion", "s3:PutObjectTagging"],
+                [f"{arn}/{keys.TEAMS_PREFIX}*", f"{arn}/{keys.POLICY_PREFIX}*"],
+            )
+        )
         return SecureBucket(
             self,
             "artifact-bucket",
@@ -446,11 +483,20 @@ class AwsHubStack(engine.TerraformStack):
                 model_package_group_name=group.model_package_group_name,
                 resource_policy=iam.document(
                     iam.statement(
-                        "AllowTeamToRegisterAndDescribe",
+                        "AllowTeamToDescribe",
                         MODEL_REGISTRY_TEAM_ACTIONS,
                         [group.arn, package_arns],
                         principals={"AWS": iam.account_root(self.team_accounts[team.name])},
-                    )
+                    ),
+                    self._only_the_service(
+                        "OnlyTheHubServiceWritesVersions",
+                        [
+                            "sagemaker:CreateModelPackage",
+                            "sagemaker:UpdateModelPackage",
+                            "sagemaker:DeleteModelPackage",
+                        ],
+                        [group.arn, package_arns],
+                    ),
                 ),
             )
             groups.append((group.model_package_group_name, group, package_arns))
@@ -564,23 +610,197 @@ class AwsHubStack(engine.TerraformStack):
             )
         return bus, alerts, tickets
 
+    # ----------------------------------------------------------------- the hub service
+
+    @property
+    def service_role_arn(self) -> str:
+        """The hub service's execution role, by name: resource policies built before it name it."""
+        return names.role_arn(self.account, names.HUB_SERVICE_ROLE)
+
+    @property
+    def function_arn(self) -> str:
+        return f"arn:aws:lambda:{self.region}:{self.account}:function:{names.HUB_SERVICE_FUNCTION}"
+
+    def _only_the_service(self, sid: str, actions: list[str], resources: list[str]) -> dict:
+        """A resource-policy Deny of ``actions`` on ``resources`` for every principal but the hub service."""
+        return iam.statement(
+            sid,
+            actions,
+            resources,
+            effect="Deny",
+            principals={"AWS": "*"},
+            conditions={"ArnNotEquals": {"aws:PrincipalArn": self.service_role_arn}},
+        )
+
+    def _hub_service(self) -> tuple[ServiceRole, Any, Any]:
+        """The one enforcement point: a Lambda function behind a function URL with AWS_IAM auth, under
+        its own role, the only principal the resource policies let write the registry, the audit log
+        and the model cards. The package is built from the govhub runtime (infra.aws.lambda_bundle)."""
+        from infra.aws import lambda_bundle
+
+        bundle = lambda_bundle.build(self.config)
+        audit, artifacts, key = self.audit_bucket.arn, self.artifact_bucket.arn, self.key.arn
+        groups = [g.arn for team in self.groups.values() for _, g, _ in team]
+        packages = [p for team in self.groups.values() for _, _, p in team]
+        log_group = aws.cloudwatch_log_group.CloudwatchLogGroup(
+            self,
+            "hub-service-logs",
+            name=f"/aws/lambda/{names.HUB_SERVICE_FUNCTION}",
+            retention_in_days=self._log_retention_days(),
+            kms_key_id=key,
+            tags=self.tags,
+        )
+        role = ServiceRole(
+            self,
+            "role-hub-service",
+            name=names.HUB_SERVICE_ROLE,
+            tags=self.tags,
+            description="govhub: the hub service; the only writer of the registry, the audit log and model cards",
+            trust=iam.document(
+                iam.statement(
+                    "AllowLambda",
+                    "sts:AssumeRole",
+                    principals=iam.service_principal("lambda"),
+                    conditions={"StringEquals": {"aws:SourceAccount": self.account}},
+                )
+            ),
+            statements=[
+                s
+                for s in [
+                    iam.statement(
+                        "WriteRegistry",
+                        [
+                            "sagemaker:AddTags",
+                            "sagemaker:CreateModelPackage",
+                            "sagemaker:DescribeModelPackage",
+                            "sagemaker:DescribeModelPackageGroup",
+                            "sagemaker:ListModelPackages",
+                            "sagemaker:UpdateModelPackage",
+                        ],
+                        groups + packages,
+                    )
+                    if groups
+                    else None,
+                    iam.statement(
+                        "WriteModelCards",
+                        ["sagemaker:CreateModelCard", "sagemaker:DescribeModelCard", "sagemaker:UpdateModelCard"],
+                        f"arn:aws:sagemaker:{self.region}:{self.account}:model-card/*",
+                    ),
+                    iam.statement(
+                        "AppendAuditLog",
+                        ["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject"],
+                        f"{audit}/{names.AUDIT_LOG_PREFIX}*",
+                    ),
+                    iam.statement("ListAuditLog", ["s3:ListBucket", "s3:ListBucketVersions"], audit),
+                    iam.statement(
+                        "StoreRecordsAndReadInboxes",
+                        ["s3:GetObject", "s3:PutObject"],
+                        [f"{artifacts}/{keys.TEAMS_PREFIX}*", f"{artifacts}/{keys.POLICY_PREFIX}*"],
+                    ),
+                    iam.statement("ReadInboxes", "s3:GetObject", f"{artifacts}/{keys.INBOX_PREFIX}*"),
+                    iam.statement("ListArtifacts", "s3:ListBucket", artifacts),
+                    iam.statement("PublishGovernanceEvents", "events:PutEvents", self.bus.arn),
+                    iam.statement("UseHubKey", ["kms:Decrypt", "kms:GenerateDataKey"], key),
+                    iam.statement("WriteOwnLogs", ["logs:CreateLogStream", "logs:PutLogEvents"], f"{log_group.arn}:*"),
+                ]
+                if s
+            ],
+        )
+        function = aws.lambda_function.LambdaFunction(
+            self,
+            "hub-service",
+            function_name=names.HUB_SERVICE_FUNCTION,
+            description="govhub hub service: the one enforcement point of the governance workflow",
+            role=role.arn,
+            runtime=lambda_bundle.RUNTIME,
+            architectures=[lambda_bundle.ARCHITECTURE],
+            handler=names.HUB_SERVICE_HANDLER,
+            filename=str(bundle.path),
+            source_code_hash=bundle.source_code_hash,
+            memory_size=1024,
+            timeout=120,
+            reserved_concurrent_executions=20,  # a flood of requests cannot starve the account's other functions
+            kms_key_arn=key,
+            tracing_config={"mode": "Active"},
+            environment={
+                "variables": {
+                    "GOVHUB_PLATFORM_CONFIG_SHA256": bundle.config_sha256,
+                    "GOVHUB_CACHE_DIR": "/tmp/govhub",
+                }
+            },
+            tags=self.tags,
+            depends_on=[log_group, role.role],
+        )
+        url = aws.lambda_function_url.LambdaFunctionUrl(
+            self, "hub-service-url", function_name=function.function_name, authorization_type="AWS_IAM"
+        )
+        return role, function, url
+
+    def _log_retention_days(self) -> int:
+        """CloudWatch accepts a fixed set of retention periods: the smallest one that covers the audit retention."""
+        allowed = (
+            1,
+            3,
+            5,
+            7,
+            14,
+            30,
+            60,
+            90,
+            120,
+            150,
+            180,
+            365,
+            400,
+            545,
+            731,
+            1096,
+            1827,
+            2192,
+            2557,
+            2922,
+            3288,
+            3653,
+        )
+        wanted = self.config.guardrails.audit_retention_days
+        return next((d for d in allowed if d >= wanted), allowed[-1])
+
+    def _invoke_service(self) -> dict:
+        return iam.statement(
+            "InvokeHubService",
+            ["lambda:InvokeFunctionUrl", "lambda:GetFunctionUrlConfig"],
+            self.function_arn,
+            conditions={"StringEquals": {"lambda:FunctionUrlAuthType": "AWS_IAM"}},
+        )
+
     # ----------------------------------------------------------------- roles
 
     def _human_trust(self) -> str:
+        """People sign in through the identity provider, which sets their source identity (the SAML
+        attribute SourceIdentity; it can never be changed within the session chain). The hub roles
+        require MFA, a source identity, and a role session name equal to it: the session name, which
+        the hub service reads from the function URL's request context, is then the person the identity
+        provider authenticated, not a name the caller chose. (``$${...}`` is Terraform's escape: IAM
+        receives the policy variable ``${aws:SourceIdentity}``.)"""
         return iam.document(
             iam.statement(
-                "AllowGovernanceAccountWithMfa",
-                "sts:AssumeRole",
+                "AllowGovernanceAccountWithMfaAndSourceIdentity",
+                ["sts:AssumeRole", "sts:SetSourceIdentity"],
                 principals={"AWS": iam.account_root(self.account)},
-                conditions={"Bool": {"aws:MultiFactorAuthPresent": "true"}},
+                conditions={
+                    "Bool": {"aws:MultiFactorAuthPresent": "true"},
+                    "Null": {"sts:SourceIdentity": "false"},
+                    "StringEquals": {"sts:RoleSessionName": "$${aws:SourceIdentity}"},
+                },
             )
         )
 
     def _roles(self) -> dict[str, ServiceRole]:
+        """The people's and pipelines' roles. None of them writes the registry, the audit log or the
+        model cards: every change goes through the hub service (``InvokeHubService``)."""
         audit, artifacts, key = self.audit_bucket.arn, self.artifact_bucket.arn, self.key.arn
         groups = [g.arn for team in self.groups.values() for _, g, _ in team]
         packages = [p for team in self.groups.values() for _, _, p in team]
-        rules_arn = f"arn:aws:events:{self.region}:{self.account}:rule/{names.EVENT_BUS}/*"
         read_registry = (
             iam.statement(
                 "ReadRegistry",
@@ -594,11 +814,17 @@ class AwsHubStack(engine.TerraformStack):
             if groups
             else None
         )
-        audit_write = iam.statement(
-            "AppendAuditLog", ["s3:GetObject", "s3:PutObject"], f"{audit}/{names.AUDIT_LOG_PREFIX}*"
+        read_audit = iam.statement(
+            "ReadAuditLog",
+            ["s3:GetObject", "s3:GetObjectVersion", "s3:ListBucket", "s3:ListBucketVersions"],
+            [audit, f"{audit}/{names.AUDIT_LOG_PREFIX}*"],
         )
-        use_key = iam.statement("UseHubKey", ["kms:Decrypt", "kms:GenerateDataKey"], key)
-        put_events = iam.statement("PublishGovernanceEvents", "events:PutEvents", self.bus.arn)
+        read_artifacts = iam.statement(
+            "ReadArtifacts", ["s3:GetObject", "s3:ListBucket"], [artifacts, f"{artifacts}/*"]
+        )
+        decrypt = iam.statement("DecryptRecords", ["kms:Decrypt", "kms:DescribeKey"], key)
+        invoke = self._invoke_service()
+        rules_arn = f"arn:aws:events:{self.region}:{self.account}:rule/{names.EVENT_BUS}/*"
         roles = {}
         roles["platform-admin"] = ServiceRole(
             self,
@@ -606,50 +832,21 @@ class AwsHubStack(engine.TerraformStack):
             name=names.HUB_PLATFORM_ADMIN_ROLE,
             trust=self._human_trust(),
             tags=self.tags,
-            description="govhub: operate the hub's stores, bus and registry (not the audit record)",
+            description="govhub: operate the hub's bus, notifications and images; promote through the hub service",
             statements=[
                 s
                 for s in [
+                    read_artifacts,
+                    read_audit,
+                    read_registry,
                     iam.statement(
-                        "ManageArtifacts",
-                        [
-                            "s3:DeleteObject",
-                            "s3:GetObject",
-                            "s3:GetObjectVersion",
-                            "s3:ListBucket",
-                            "s3:ListBucketVersions",
-                            "s3:PutObject",
-                        ],
-                        [artifacts, f"{artifacts}/*"],
-                    ),
-                    iam.statement(
-                        "ReadAuditStore",
-                        ["s3:GetObject", "s3:GetObjectRetention", "s3:ListBucket"],
-                        [audit, f"{audit}/*"],
-                    ),
-                    iam.statement(
-                        "ManageRegistry",
-                        [
-                            "sagemaker:DeleteModelPackage",
-                            "sagemaker:DescribeModelPackage",
-                            "sagemaker:DescribeModelPackageGroup",
-                            "sagemaker:ListModelPackages",
-                            "sagemaker:UpdateModelPackage",
-                            "sagemaker:AddTags",
-                        ],
-                        groups + packages,
-                    )
-                    if groups
-                    else None,
-                    iam.statement(
-                        "ManageBus",
+                        "OperateBus",
                         [
                             "events:DescribeEventBus",
                             "events:DescribeRule",
                             "events:DisableRule",
                             "events:EnableRule",
                             "events:ListTargetsByRule",
-                            "events:PutEvents",
                         ],
                         [self.bus.arn, rules_arn],
                     ),
@@ -678,7 +875,8 @@ class AwsHubStack(engine.TerraformStack):
                         ],
                         self.ecr.arn,
                     ),
-                    use_key,
+                    decrypt,
+                    invoke,
                 ]
                 if s
             ],
@@ -689,19 +887,8 @@ class AwsHubStack(engine.TerraformStack):
             name=names.HUB_APPROVER_ROLE,
             trust=self._human_trust(),
             tags=self.tags,
-            description="govhub: approve or reject model versions; every decision is appended to the audit log",
-            statements=[
-                s
-                for s in [
-                    read_registry,
-                    iam.statement("SetApprovalStatus", "sagemaker:UpdateModelPackage", packages) if packages else None,
-                    audit_write,
-                    iam.statement("ListAuditLog", "s3:ListBucket", audit),
-                    put_events,
-                    use_key,
-                ]
-                if s
-            ],
+            description="govhub: approve, reject and waive through the hub service; read the record",
+            statements=[s for s in [read_registry, read_audit, read_artifacts, decrypt, invoke] if s],
         )
         roles["auditor"] = ServiceRole(
             self,
@@ -727,7 +914,7 @@ class AwsHubStack(engine.TerraformStack):
                         [audit, f"{audit}/*", artifacts, f"{artifacts}/*"],
                     ),
                     read_registry,
-                    iam.statement("DecryptRecords", ["kms:Decrypt", "kms:DescribeKey"], key),
+                    decrypt,
                     iam.statement("LookupTrailEvents", "cloudtrail:LookupEvents", "*"),
                 ]
                 if s
@@ -740,15 +927,15 @@ class AwsHubStack(engine.TerraformStack):
             "role-ci-deployer",
             name=names.HUB_CI_DEPLOYER_ROLE,
             tags=self.tags,
-            description="govhub: the platform CI; deploys spokes, publishes policy packs and pipeline templates",
+            description="govhub: the platform CI; deploys spokes, pushes images; publishes packs through the hub service",
             trust=iam.document(iam.statement("AllowPlatformCi", "sts:AssumeRole", principals={"AWS": ci_principal})),
             statements=[
                 s
                 for s in [
                     iam.statement("AssumeSpokeDeployRoles", "sts:AssumeRole", deploy_roles) if deploy_roles else None,
                     iam.statement(
-                        "PublishPoliciesAndPipelines",
-                        ["s3:GetObject", "s3:PutObject"],
+                        "ReadPoliciesAndPipelines",
+                        "s3:GetObject",
                         [f"{artifacts}/{keys.POLICY_PREFIX}*", f"{artifacts}/{keys.PIPELINES_PREFIX}*"],
                     ),
                     iam.statement("ListArtifacts", "s3:ListBucket", artifacts),
@@ -765,21 +952,20 @@ class AwsHubStack(engine.TerraformStack):
                     ),
                     iam.statement("EcrLogin", "ecr:GetAuthorizationToken", "*"),
                     read_registry,
-                    audit_write,
-                    put_events,
-                    use_key,
+                    decrypt,
+                    invoke,
                 ]
                 if s
             ],
         )
         for team in self.teams:
-            roles[f"submit-{team.name}"] = self._team_submitter(team, audit_write, put_events, use_key)
+            roles[f"submit-{team.name}"] = self._team_submitter(team, invoke)
         return roles
 
-    def _team_submitter(self, team: Team, audit_write: Any, put_events: Any, use_key: Any) -> ServiceRole:
-        """The one door from a team's account into the hub: register versions in the team's own model
-        package groups, store evidence under the team's artifact prefix, append to the audit log and
-        publish gate decisions. Nothing else (no approval status, no other team's groups)."""
+    def _team_submitter(self, team: Team, invoke: dict) -> ServiceRole:
+        """The one door from a team's account into the hub: upload a submission to the team's inbox,
+        ask the hub service to register it, and read the team's own records and groups. Nothing else:
+        no registry, audit-log or model-card write, no other team's inbox or groups."""
         groups = self.groups[team.name]
         artifacts = self.artifact_bucket.arn
         return ServiceRole(
@@ -787,7 +973,7 @@ class AwsHubStack(engine.TerraformStack):
             f"role-submit-{team.name}",
             name=names.team_submitter_role(team.name),
             tags=self._team_tags(team),
-            description=f"govhub: team {team.name} registers model versions and evidence in the hub",
+            description=f"govhub: team {team.name} uploads submissions and asks the hub service to register them",
             trust=iam.document(
                 iam.statement(
                     "AllowTeamAccount",
@@ -797,25 +983,20 @@ class AwsHubStack(engine.TerraformStack):
             ),
             statements=[
                 iam.statement(
-                    "RegisterInOwnGroups",
+                    "ReadOwnGroups",
                     [
-                        "sagemaker:CreateModelPackage",
                         "sagemaker:DescribeModelPackage",
                         "sagemaker:DescribeModelPackageGroup",
                         "sagemaker:ListModelPackages",
-                        "sagemaker:CreateModelCard",
-                        "sagemaker:DescribeModelCard",
                     ],
-                    [
-                        *(g.arn for _, g, _ in groups),
-                        *(p for _, _, p in groups),
-                        f"arn:aws:sagemaker:{self.region}:{self.account}:model-card/{team.name}-*",
-                    ],
+                    [*(g.arn for _, g, _ in groups), *(p for _, _, p in groups)],
                 ),
+                iam.statement("UploadToOwnInbox", "s3:PutObject", f"{artifacts}/{keys.inbox_prefix(team.name)}*"),
                 iam.statement(
-                    "StoreOwnEvidence", ["s3:GetObject", "s3:PutObject"], f"{artifacts}/{keys.team_prefix(team.name)}*"
+                    "ReadOwnRecordsAndPolicies",
+                    "s3:GetObject",
+                    [f"{artifacts}/{keys.team_prefix(team.name)}*", f"{artifacts}/{names.POLICY_PREFIX}*"],
                 ),
-                iam.statement("ReadPolicies", "s3:GetObject", f"{artifacts}/{names.POLICY_PREFIX}*"),
                 iam.statement(
                     "ListOwnPrefixAndPolicies",
                     "s3:ListBucket",
@@ -824,10 +1005,8 @@ class AwsHubStack(engine.TerraformStack):
                         "StringLike": {"s3:prefix": [f"{keys.team_prefix(team.name)}*", f"{keys.POLICY_PREFIX}*"]}
                     },
                 ),
-                iam.statement("ListAuditLog", "s3:ListBucket", self.audit_bucket.arn),
-                audit_write,
-                put_events,
-                use_key,
+                iam.statement("EncryptUploads", ["kms:Decrypt", "kms:GenerateDataKey"], self.key.arn),
+                invoke,
             ],
         )
 
@@ -866,6 +1045,8 @@ class AwsHubStack(engine.TerraformStack):
             "ticket_queue_url": self.tickets.url,
             "ecr_repository_url": self.ecr.repository_url,
             "workloads_ou_id": self.workloads_ou.id,
+            "hub_service_url": self.service_url.function_url,
+            "hub_service_role_arn": self.service_role.arn,
             **{f"role_{k.replace('-', '_')}_arn": r.arn for k, r in self.roles.items()},
         }
         for name, value in outputs.items():

@@ -18,7 +18,6 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-from moto import mock_aws
 
 from govhub.backends.aws import names
 from govhub.core.audit import AuditLog, copy_log
@@ -43,7 +42,7 @@ from govhub.core.workflow import (
     status,
     submit,
 )
-from tests.mothub import MotoHub, provision
+from tests.mothub import MotoHub, moto_hub
 
 APPROVER, ADMIN, CI = names.HUB_APPROVER_ROLE, names.HUB_PLATFORM_ADMIN_ROLE, names.HUB_CI_DEPLOYER_ROLE
 PROV = Provenance(
@@ -101,15 +100,7 @@ def _decide(di: float, pack_file: Path = PACKS_DIR / "high.yaml", waivers=(), ca
 
 @pytest.fixture
 def hub(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    for var in ("AWS_ENDPOINT_URL", "AWS_PROFILE"):
-        monkeypatch.delenv(var, raising=False)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-west-1")
-    with mock_aws():
-        h = provision(tmp_path / "policy-cache")
-        for tier in ("high", "limited"):
-            publish_policy(h.as_hub(CI, "platform-ci"), PACKS_DIR / f"{tier}.yaml")
+    with moto_hub(tmp_path, monkeypatch, ("high", "limited")) as h:
         yield h
 
 

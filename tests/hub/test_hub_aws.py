@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -11,6 +12,7 @@ from tests.helpers import as_list, by_path, only, policy, ref, resources, statem
 pytestmark = pytest.mark.synth
 
 KEY = "${aws_kms_key.hub-key_2B603B80.arn}"  # the hub key (its path is checked in the KMS test)
+SERVICE_ROLE = "arn:aws:iam::222222222222:role/govhub/govhub-hub-service"
 
 RECSYS = "${aws_organizations_account.account-recsys.id}"  # the vended account, referenced not spelled
 TEAM_ROOTS = {
@@ -27,8 +29,11 @@ EXPECTED_HUB_RESOURCES = {
     "aws_cloudwatch_event_target": 3,
     "aws_ecr_repository": 1,
     "aws_ecr_repository_policy": 1,
-    "aws_iam_role": 7,
-    "aws_iam_role_policy": 7,
+    "aws_cloudwatch_log_group": 1,
+    "aws_iam_role": 8,
+    "aws_iam_role_policy": 8,
+    "aws_lambda_function": 1,
+    "aws_lambda_function_url": 1,
     "aws_kms_alias": 1,
     "aws_kms_key": 1,
     "aws_organizations_account": 1,
@@ -160,8 +165,11 @@ def test_kms_key_rotates_and_grants_spokes_only_s3_and_ecr_use(hub: dict) -> Non
         "EnableGovernanceAccountAdministration",
         "AllowCloudTrailToEncryptLogs",
         "AllowEventBridgeToEncryptForTargets",
+        "OnlyTheHubServiceEncryptsAuditRecords",
         "AllowSpokesThroughS3AndEcr",
     }
+    deny = st["OnlyTheHubServiceEncryptsAuditRecords"]
+    assert deny["Effect"] == "Deny" and deny["Condition"]["ArnNotEquals"] == {"aws:PrincipalArn": SERVICE_ROLE}
     spokes = st["AllowSpokesThroughS3AndEcr"]
     assert sorted(spokes["Principal"]["AWS"]) == sorted(TEAM_ROOTS.values())
     assert spokes["Action"] == ["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey"]
@@ -171,14 +179,18 @@ def test_kms_key_rotates_and_grants_spokes_only_s3_and_ecr_use(hub: dict) -> Non
     assert only(hub, "aws_kms_alias")["name"] == "alias/govhub/hub"
 
 
-def test_artifact_bucket_gives_each_team_its_own_prefix(hub: dict) -> None:
+def test_artifact_bucket_lets_teams_read_their_prefix_and_only_the_service_write_records(hub: dict) -> None:
     st = statements(by_path(hub, "aws_s3_bucket_policy", "artifact-bucket/policy")["policy"])
     arn = "arn:aws:s3:::govhub-artifacts-222222222222-eu-west-1"
-    assert st["TeamFraudWritesOwnPrefix"]["Resource"] == [f"{arn}/teams/fraud/*"]
-    assert st["TeamFraudWritesOwnPrefix"]["Principal"] == {"AWS": TEAM_ROOTS["fraud"]}
-    assert st["TeamRecsysWritesOwnPrefix"]["Principal"] == {"AWS": TEAM_ROOTS["recsys"]}
+    assert st["TeamFraudReadsOwnRecords"]["Resource"] == [f"{arn}/teams/fraud/*"]
+    assert st["TeamFraudReadsOwnRecords"]["Action"] == ["s3:GetObject"]
+    assert st["TeamRecsysReadsOwnRecords"]["Principal"] == {"AWS": TEAM_ROOTS["recsys"]}
     assert st["TeamClaimsReadsPoliciesAndPipelines"]["Resource"] == [f"{arn}/policies/*", f"{arn}/pipelines/*"]
-    assert len(st) == 1 + 3 * 3
+    deny = st["OnlyTheHubServiceWritesRecordsAndPolicies"]
+    assert deny["Effect"] == "Deny" and deny["Principal"] == {"AWS": "*"}
+    assert deny["Resource"] == [f"{arn}/teams/*", f"{arn}/policies/*"]
+    assert deny["Condition"] == {"ArnNotEquals": {"aws:PrincipalArn": SERVICE_ROLE}}
+    assert len(st) == 1 + 3 * 3 + 1
 
 
 def test_model_package_groups_per_team_and_use_case_registrable_only_by_their_team(hub: dict) -> None:
@@ -191,18 +203,24 @@ def test_model_package_groups_per_team_and_use_case_registrable_only_by_their_te
         name = body["model_package_group_name"].split(".")[1]  # ${aws_sagemaker_model_package_group.<id>...}
         group = name.removeprefix("model-group-")
         team = group.split("-")[0]
-        (st,) = policy(body["resource_policy"])["Statement"]
+        st, deny = policy(body["resource_policy"])["Statement"]
         assert st["Effect"] == "Allow" and st["Principal"] == {"AWS": TEAM_ROOTS[team]}
         assert st["Action"] == [
-            "sagemaker:CreateModelPackage",
             "sagemaker:DescribeModelPackage",
             "sagemaker:DescribeModelPackageGroup",
             "sagemaker:ListModelPackages",
         ]
-        assert st["Resource"] == [
+        resources_ = [
             f"${{aws_sagemaker_model_package_group.{name}.arn}}",
             f"arn:aws:sagemaker:eu-west-1:222222222222:model-package/{group}/*",
         ]
+        assert st["Resource"] == resources_ and deny["Resource"] == resources_
+        assert deny["Effect"] == "Deny" and deny["Condition"] == {"ArnNotEquals": {"aws:PrincipalArn": SERVICE_ROLE}}
+        assert set(deny["Action"]) == {
+            "sagemaker:CreateModelPackage",
+            "sagemaker:UpdateModelPackage",
+            "sagemaker:DeleteModelPackage",
+        }
 
 
 def test_governance_bus_is_restricted_to_the_organization_and_routes_to_alerts_and_tickets(hub: dict) -> None:
@@ -253,21 +271,30 @@ def test_ecr_repository_is_immutable_scanned_encrypted_and_pullable_by_spokes(hu
     assert not any(a.endswith("*") or a.startswith("ecr:Put") for a in st["Action"])
 
 
-def test_hub_roles_are_least_privilege_and_humans_need_mfa(hub: dict) -> None:
+def test_hub_roles_are_least_privilege_and_humans_need_mfa_and_a_source_identity(hub: dict) -> None:
     roles = {b["name"]: b for b in resources(hub, "aws_iam_role").values()}
     assert set(roles) == {
         "govhub-platform-admin",
         "govhub-approver",
         "govhub-auditor",
         "govhub-ci-deployer",
+        "govhub-hub-service",
         "govhub-submit-fraud",
         "govhub-submit-recsys",
         "govhub-submit-claims",
     }
     for name in ("govhub-platform-admin", "govhub-approver", "govhub-auditor"):
         (trust,) = policy(roles[name]["assume_role_policy"])["Statement"]
-        assert trust["Condition"] == {"Bool": {"aws:MultiFactorAuthPresent": "true"}}
+        assert trust["Action"] == ["sts:AssumeRole", "sts:SetSourceIdentity"]
+        assert trust["Condition"] == {
+            "Bool": {"aws:MultiFactorAuthPresent": "true"},
+            "Null": {"sts:SourceIdentity": "false"},
+            # the session name the service reads is the identity provider's source identity (Terraform escape)
+            "StringEquals": {"sts:RoleSessionName": "$${aws:SourceIdentity}"},
+        }
         assert trust["Principal"] == {"AWS": "arn:aws:iam::222222222222:root"}
+    (trust,) = policy(roles["govhub-hub-service"]["assume_role_policy"])["Statement"]
+    assert trust["Principal"] == {"Service": "lambda.amazonaws.com"}
     inline = {b["name"]: statements(b["policy"]) for b in resources(hub, "aws_iam_role_policy").values()}
     for name, sts in inline.items():
         for sid, st in sts.items():
@@ -283,33 +310,103 @@ def test_hub_roles_are_least_privilege_and_humans_need_mfa(hub: dict) -> None:
         if not a.split(":")[1].startswith(("Get", "List", "Describe", "Lookup", "Decrypt"))
     ]
     assert written == [], "the auditor role must be read-only"
-    approver = inline["govhub-approver-permissions"]
-    assert approver["SetApprovalStatus"]["Action"] == ["sagemaker:UpdateModelPackage"]
-    assert approver["AppendAuditLog"]["Resource"] == [
-        ref(hub, "aws_s3_bucket", "audit-bucket/bucket", "arn") + "/govhub-audit-log/*"
-    ]
     ci = inline["govhub-ci-deployer-permissions"]
     assert sorted(ci["AssumeSpokeDeployRoles"]["Resource"]) == sorted(
         f"arn:aws:iam::{a}:role/govhub/govhub-deploy" for a in ("333333333333", RECSYS, "444444444444")
     )
 
 
-def test_each_team_has_one_submitter_role_scoped_to_its_own_groups(hub: dict) -> None:
-    roles = {b["name"]: b for b in resources(hub, "aws_iam_role").values()}
-    (trust,) = policy(roles["govhub-submit-fraud"]["assume_role_policy"])["Statement"]
-    assert trust["Principal"] == {"AWS": "arn:aws:iam::333333333333:root"}
+# What only the hub service may do (lower case, as policyuniverse expands actions).
+HUB_WRITES = {
+    "sagemaker:createmodelpackage",
+    "sagemaker:updatemodelpackage",
+    "sagemaker:deletemodelpackage",
+    "sagemaker:addtags",
+    "sagemaker:createmodelcard",
+    "sagemaker:updatemodelcard",
+    "events:putevents",
+}
+
+
+def _expanded(statements_: dict[str, dict]) -> list[tuple[str, str, str]]:
+    """(sid, action, resource) for every Allow, with every action wildcard expanded by policyuniverse
+    against its catalogue of AWS actions: a grant hidden behind ``sagemaker:*Package*`` is found too."""
+    from policyuniverse.expander_minimizer import _expand_wildcard_action
+
+    out = []
+    for sid, st in statements_.items():
+        if st["Effect"] != "Allow":
+            continue
+        for action in as_list(st["Action"]):
+            for expanded in _expand_wildcard_action(action) or [action.lower()]:
+                out += [(sid, expanded, r) for r in as_list(st["Resource"])]
+    return out
+
+
+def test_only_the_hub_service_role_may_write_the_registry_audit_log_cards_and_records(hub: dict) -> None:
+    """Proves, on the synthesized identity policies: no role but the hub service's grants a registry or
+    model-card write, the governance bus, or an S3 write to the audit log, the records (teams/) or the
+    packs (policies/); each team may upload only to its own inbox. It cannot prove what AWS evaluates at
+    run time (the resource policies' Denies and conditions): the emulator test with moto's IAM evaluator
+    and the opt-in Access Analyzer checks cover that."""
     inline = {b["name"]: statements(b["policy"]) for b in resources(hub, "aws_iam_role_policy").values()}
-    fraud = inline["govhub-submit-fraud-permissions"]
-    actions = {a for st in fraud.values() for a in as_list(st["Action"])}
-    assert "sagemaker:CreateModelPackage" in actions and "events:PutEvents" in actions
-    assert "sagemaker:UpdateModelPackage" not in actions, "a team must not set its own approval status"
-    groups = " ".join(as_list(fraud["RegisterInOwnGroups"]["Resource"]))
-    assert "model-group-fraud-credit-scoring" in groups and "model-group-fraud" in groups
-    assert "claims" not in groups and "recsys" not in groups
-    assert as_list(fraud["StoreOwnEvidence"]["Resource"]) == [
-        ref(hub, "aws_s3_bucket", "artifact-bucket/bucket", "arn") + "/teams/fraud/*"
-    ]
-    assert fraud["AppendAuditLog"]["Action"] == ["s3:GetObject", "s3:PutObject"]
+    audit = ref(hub, "aws_s3_bucket", "audit-bucket/bucket", "arn")
+    artifacts = ref(hub, "aws_s3_bucket", "artifact-bucket/bucket", "arn")
+    for name, sts in inline.items():
+        grants = _expanded(sts)
+        writes = {a for _, a, _ in grants if a in HUB_WRITES}
+        s3_writes = {r for _, a, r in grants if a in ("s3:putobject", "s3:deleteobject", "s3:deleteobjectversion")}
+        if name == "govhub-hub-service-permissions":
+            assert writes == HUB_WRITES - {"sagemaker:deletemodelpackage"}
+            assert s3_writes == {f"{audit}/govhub-audit-log/*", f"{artifacts}/teams/*", f"{artifacts}/policies/*"}
+            continue
+        assert writes == set(), f"{name} may write the hub: {sorted(writes)}"
+        team = name.removeprefix("govhub-submit-").removesuffix("-permissions") if "submit" in name else None
+        assert s3_writes == ({f"{artifacts}/inbox/{team}/*"} if team else set()), (name, s3_writes)
+        if name == "govhub-auditor-permissions":
+            assert "InvokeHubService" not in sts  # the auditor only reads
+            continue
+        invoke = sts["InvokeHubService"]
+        assert invoke["Action"] == ["lambda:InvokeFunctionUrl", "lambda:GetFunctionUrlConfig"]
+        assert invoke["Resource"] == ["arn:aws:lambda:eu-west-1:222222222222:function:govhub-hub-service"]
+        assert invoke["Condition"] == {"StringEquals": {"lambda:FunctionUrlAuthType": "AWS_IAM"}}
+
+
+def test_the_audit_log_is_written_by_the_service_alone_and_entries_are_create_only(hub: dict) -> None:
+    st = statements(by_path(hub, "aws_s3_bucket_policy", "audit-bucket/policy")["policy"])
+    arn = "arn:aws:s3:::govhub-audit-222222222222-eu-west-1"
+    only_service = st["OnlyTheHubServiceWritesTheAuditLog"]
+    assert only_service["Effect"] == "Deny" and only_service["Resource"] == [f"{arn}/govhub-audit-log/*"]
+    assert only_service["Condition"] == {"ArnNotEquals": {"aws:PrincipalArn": SERVICE_ROLE}}
+    create_only = st["AuditEntriesAreCreateOnly"]
+    assert create_only["Resource"] == [f"{arn}/govhub-audit-log/entries/*"]
+    assert create_only["Condition"] == {"Null": {"s3:if-none-match": "true"}}
+
+
+def test_the_hub_service_is_a_lambda_behind_an_iam_authenticated_function_url(hub: dict) -> None:
+    import base64
+    import hashlib
+    import zipfile
+
+    function = only(hub, "aws_lambda_function")
+    assert function["function_name"] == "govhub-hub-service"
+    assert function["handler"] == "govhub.service.aws_lambda.handler"
+    assert function["role"] == ref(hub, "aws_iam_role", "role-hub-service/role", "arn")
+    assert function["kms_key_arn"] == KEY and function["tracing_config"] == {"mode": "Active"}
+    assert only(hub, "aws_lambda_function_url")["authorization_type"] == "AWS_IAM"
+    bundle = Path(function["filename"])
+    data = bundle.read_bytes()
+    assert function["source_code_hash"] == base64.b64encode(hashlib.sha256(data).digest()).decode()
+    with zipfile.ZipFile(bundle) as z:
+        names_ = set(z.namelist())
+        config = z.read("platform.yaml")
+    assert {"govhub/service/aws_lambda.py", "govhub/policies/high.yaml", "pydantic/__init__.py"} <= names_
+    assert "govhub/templates/model_card/model_card.md.j2" in names_ or any(
+        n.startswith("govhub/templates/model_card/") for n in names_
+    )
+    assert not any(n.startswith("govhub/templates/ml-project/") for n in names_)
+    pinned = function["environment"]["variables"]["GOVHUB_PLATFORM_CONFIG_SHA256"]
+    assert hashlib.sha256(config).hexdigest() == pinned
 
 
 def test_hub_publishes_the_pipeline_templates_to_the_artifact_store(hub: dict) -> None:

@@ -73,3 +73,62 @@ def test_rules_with_sns_targets_deliver_instead_of_failing_put_events(tmp_path) 
         assert result["FailedEntryCount"] == 0
         (message,) = sqs.receive_message(QueueUrl=queue, WaitTimeSeconds=1)["Messages"]
         assert json.loads(json.loads(message["Body"])["Message"])["detail"] == {"a": 1}
+
+
+def test_bucket_policy_conditions_on_the_caller_and_if_none_match_are_evaluated(tmp_path) -> None:
+    """Correction 3: a Deny for everyone but one role denies the others and lets that role through, and
+    a create-only Deny (Null s3:if-none-match) applies exactly to writes without If-None-Match."""
+    from govhub.backends.aws.hub import assumed_session
+
+    with MotoServer(log=tmp_path / "moto.log") as moto:
+        base = boto3.Session(aws_access_key_id="t", aws_secret_access_key="t")
+        admin = assumed_session(
+            base,
+            "arn:aws:iam::222222222222:role/OrganizationAccountAccessRole",
+            "setup",
+            "eu-west-1",
+            endpoint_url=moto.endpoint,
+        )
+        s3, iam = (admin.client(svc, endpoint_url=moto.endpoint) for svc in ("s3", "iam"))
+        s3.create_bucket(Bucket="launcher-test", CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
+        trust = json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [{"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "sts:AssumeRole"}],
+            }
+        )
+        for name in ("writer", "other"):
+            iam.create_role(RoleName=name, Path="/govhub/", AssumeRolePolicyDocument=trust)
+        only_writer = {
+            "Sid": "OnlyWriter",
+            "Effect": "Deny",
+            "Principal": {"AWS": "*"},
+            "Action": ["s3:PutObject"],
+            "Resource": ["arn:aws:s3:::launcher-test/log/*"],
+            "Condition": {"ArnNotEquals": {"aws:PrincipalArn": "arn:aws:iam::222222222222:role/govhub/writer"}},
+        }
+        create_only = {
+            "Sid": "CreateOnly",
+            "Effect": "Deny",
+            "Principal": {"AWS": "*"},
+            "Action": "s3:PutObject",
+            "Resource": "arn:aws:s3:::launcher-test/log/entries/*",
+            "Condition": {"Null": {"s3:if-none-match": "true"}},
+        }
+        s3.put_bucket_policy(
+            Bucket="launcher-test",
+            Policy=json.dumps({"Version": "2012-10-17", "Statement": [TLS_ONLY, only_writer, create_only]}),
+        )
+        writer, other = (
+            assumed_session(
+                admin, f"arn:aws:iam::222222222222:role/govhub/{n}", n, "eu-west-1", endpoint_url=moto.endpoint
+            ).client("s3", endpoint_url=moto.endpoint)
+            for n in ("writer", "other")
+        )
+        writer.put_object(Bucket="launcher-test", Key="log/head.json", Body=b"x")
+        writer.put_object(Bucket="launcher-test", Key="log/entries/1.json", Body=b"x", IfNoneMatch="*")
+        with pytest.raises(ClientError, match="403|Forbidden"):
+            writer.put_object(Bucket="launcher-test", Key="log/entries/2.json", Body=b"x")  # not create-only
+        with pytest.raises(ClientError, match="403|Forbidden"):
+            other.put_object(Bucket="launcher-test", Key="log/head.json", Body=b"x")
+        other.put_object(Bucket="launcher-test", Key="elsewhere.json", Body=b"x")

@@ -140,7 +140,13 @@ def test_audit_bucket_is_object_locked_versioned_and_tls_only(deployed) -> None:
     sse = s3.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"]["Rules"][0]
     assert sse["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"] == "aws:kms"
     sids = {s["Sid"] for s in json.loads(s3.get_bucket_policy(Bucket=bucket)["Policy"])["Statement"]}
-    assert sids == {"DenyInsecureTransport", "AllowCloudTrailAclCheck", "AllowCloudTrailWrite"}
+    assert sids == {
+        "DenyInsecureTransport",
+        "AllowCloudTrailAclCheck",
+        "AllowCloudTrailWrite",
+        "OnlyTheHubServiceWritesTheAuditLog",
+        "AuditEntriesAreCreateOnly",
+    }
     pab = s3.get_public_access_block(Bucket=bucket)["PublicAccessBlockConfiguration"]
     assert all(pab.values())
 
@@ -150,7 +156,7 @@ def test_artifact_bucket_policy_names_the_vended_account(deployed) -> None:
     vended = next(a["Id"] for a in org.list_accounts()["Accounts"] if a["Name"] == "acme-recsys")
     s3 = account_client(deployed["endpoint"], "s3", GOVERNANCE)
     doc = json.loads(s3.get_bucket_policy(Bucket=f"govhub-artifacts-{GOVERNANCE}-{REGION}")["Policy"])
-    writes = next(s for s in doc["Statement"] if s["Sid"] == "TeamRecsysWritesOwnPrefix")
+    writes = next(s for s in doc["Statement"] if s["Sid"] == "TeamRecsysReadsOwnRecords")
     assert writes["Principal"] == {"AWS": f"arn:aws:iam::{vended}:root"}
 
 
@@ -209,6 +215,114 @@ def test_spoke_resources_exist_in_the_vended_account(deployed) -> None:
     events = account_client(deployed["endpoint"], "events", vended, region)
     (target,) = events.list_targets_by_rule(Rule="govhub-forward-sagemaker-events")["Targets"]
     assert target["Arn"] == f"arn:aws:events:{REGION}:{GOVERNANCE}:event-bus/govhub-governance"
+
+
+def test_the_hub_service_function_and_its_iam_url_are_deployed(deployed) -> None:
+    lam = account_client(deployed["endpoint"], "lambda", GOVERNANCE)
+    fn = lam.get_function(FunctionName="govhub-hub-service")["Configuration"]
+    assert fn["Handler"] == "govhub.service.aws_lambda.handler"
+    assert fn["Role"] == f"arn:aws:iam::{GOVERNANCE}:role/govhub/govhub-hub-service"
+    assert lam.get_function_url_config(FunctionName="govhub-hub-service")["AuthType"] == "AWS_IAM"
+
+
+def _hub_session(endpoint: str, role: str, person: str):
+    from govhub.backends.aws.hub import assumed_session
+
+    base = boto3.Session(aws_access_key_id="test", aws_secret_access_key="test")
+    admin = assumed_session(
+        base, f"arn:aws:iam::{GOVERNANCE}:role/OrganizationAccountAccessRole", "setup", REGION, endpoint_url=endpoint
+    )
+    return assumed_session(
+        admin, f"arn:aws:iam::{GOVERNANCE}:role/govhub/{role}", person, REGION, endpoint_url=endpoint
+    )
+
+
+AUDIT, ARTIFACTS = f"govhub-audit-{GOVERNANCE}-{REGION}", f"govhub-artifacts-{GOVERNANCE}-{REGION}"
+
+
+# (who, what, the call, allowed?) on the Terraform-applied identity policies, with moto's IAM evaluator on.
+def _put(bucket: str, key: str, **extra) -> tuple[str, str, dict]:
+    return ("s3", "put_object", {"Bucket": bucket, "Key": key, **extra})
+
+
+def _list(bucket: str, prefix: str) -> tuple[str, str, dict]:
+    return ("s3", "list_objects_v2", {"Bucket": bucket, "Prefix": prefix})
+
+
+DECISION_EVENT = {
+    "Source": "govhub",
+    "DetailType": "GovHub Gate Decision",
+    "Detail": "{}",
+    "EventBusName": "govhub-governance",
+}
+ENTRY = "govhub-audit-log/entries/000000009999.json"
+ATTEMPTS = [
+    ("team", "append an approval to the audit log", _put(AUDIT, ENTRY), False),
+    ("team", "rewrite the audit head", _put(AUDIT, "govhub-audit-log/head.json"), False),
+    ("team", "overwrite a stored evidence document", _put(ARTIFACTS, f"teams/recsys/artifacts/{'0' * 64}.json"), False),
+    ("team", "publish a policy pack", _put(ARTIFACTS, "policies/govhub-high/9.9.9.yaml"), False),
+    ("team", "write into another team's inbox", _put(ARTIFACTS, "inbox/fraud/x/evidence.json"), False),
+    ("team", "upload a submission to its own inbox", _put(ARTIFACTS, "inbox/recsys/x/evidence.json"), True),
+    ("team", "read the packs", _list(ARTIFACTS, "policies/"), True),
+    ("team", "publish a gate decision itself", ("events", "put_events", {"Entries": [DECISION_EVENT]}), False),
+    ("approver", "append an approval to the audit log", _put(AUDIT, ENTRY), False),
+    ("approver", "write a record", _put(ARTIFACTS, "teams/recsys/artifacts/x.json"), False),
+    ("approver", "read the audit log", _list(AUDIT, "govhub-audit-log/"), True),
+    (
+        "service",
+        "append an entry without If-None-Match",
+        _put(AUDIT, "govhub-audit-log/entries/000000009997.json"),
+        False,
+    ),
+    (
+        "service",
+        "append to the audit log",
+        _put(AUDIT, "govhub-audit-log/entries/000000009998.json", IfNoneMatch="*"),
+        True,
+    ),
+    ("service", "store a record", _put(ARTIFACTS, "teams/recsys/artifacts/y.json"), True),
+    ("service", "read a team's inbox", _list(ARTIFACTS, "inbox/recsys/"), True),
+]
+
+
+def test_least_privilege_under_motos_iam_evaluator(deployed) -> None:
+    """Each attempt runs on a real assumed-role session of the applied role, with moto's IAM evaluator
+    switched on (moto-api/reset-auth) after setup, and must be denied or allowed as listed.
+
+    What this proves: the identity policies Terraform applied (S3 writes by key, the bus) and the bucket
+    policies (with the launcher's evaluation of their caller and If-None-Match conditions) deny every
+    direct write a team or an approver could try, refuse an audit entry that is not create-only, and
+    allow the legitimate steps. What it cannot: moto evaluates neither the KMS key policy nor the
+    model-package-group policies (it cannot even store them), and it authorizes SageMaker calls against
+    the resource "*" only, so it would deny every scoped SageMaker grant alike. Those are proven on the synthesized JSON
+    (tests/hub/test_hub_aws.py, with policyuniverse) and by the opt-in Access Analyzer checks."""
+    import requests
+    from botocore.exceptions import ClientError
+
+    endpoint = deployed["endpoint"]
+    sessions = {
+        "team": _hub_session(endpoint, "govhub-submit-recsys", "recsys-ci"),
+        "approver": _hub_session(endpoint, "govhub-approver", "erin@acme.example"),
+        "service": _hub_session(endpoint, "govhub-hub-service", "govhub-hub-service"),
+    }
+    clients = {(w, svc): s.client(svc, endpoint_url=endpoint) for w, s in sessions.items() for svc in ("s3", "events")}
+    results = {}
+    requests.post(f"{endpoint}/moto-api/reset-auth", data=b"0", timeout=10).raise_for_status()
+    try:
+        for who, what, (svc, op, params), _ in ATTEMPTS:
+            call = getattr(clients[(who, svc)], op)
+            kwargs = dict(params, Body=b"{}") if op == "put_object" else params
+            try:
+                reply = call(**kwargs)
+                results[(who, what)] = not reply.get("FailedEntryCount")
+            except ClientError as exc:
+                code = exc.response["Error"]["Code"]
+                assert code in ("AccessDenied", "AccessDeniedException", "403"), (who, what, code)
+                results[(who, what)] = False
+    finally:
+        requests.post(f"{endpoint}/moto-api/reset-auth", data=b"inf", timeout=10).raise_for_status()
+    wrong = [(who, what, results[(who, what)]) for who, what, _, allowed in ATTEMPTS if results[(who, what)] != allowed]
+    assert wrong == [], f"allowed (True) or denied (False) against the listed expectation: {wrong}"
 
 
 def test_second_plan_of_the_applied_hub_is_clean(deployed) -> None:

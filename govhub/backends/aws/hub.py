@@ -52,13 +52,20 @@ class AwsHubCoordinates:
 
 
 def assumed_session(
-    base: Any, role_arn: str, session_name: str, region: str | None = None, **client_kwargs: Any
+    base: Any,
+    role_arn: str,
+    session_name: str,
+    region: str | None = None,
+    source_identity: str | None = None,
+    **client_kwargs: Any,
 ) -> Any:
-    """A boto3 session with the temporary credentials of ``role_arn`` (the one assume-role helper)."""
+    """A boto3 session with the temporary credentials of ``role_arn`` (the one assume-role helper).
+    ``source_identity`` is passed on (the human roles require it, equal to the session name)."""
     import boto3
 
+    extra = {"SourceIdentity": source_identity} if source_identity else {}
     creds = base.client("sts", region_name=region, **client_kwargs).assume_role(
-        RoleArn=role_arn, RoleSessionName=session_name[:64]
+        RoleArn=role_arn, RoleSessionName=session_name[:64], **extra
     )["Credentials"]
     return boto3.Session(
         aws_access_key_id=creds["AccessKeyId"],
@@ -68,12 +75,17 @@ def assumed_session(
     )
 
 
+HUMAN_ROLES = (names.HUB_APPROVER_ROLE, names.HUB_AUDITOR_ROLE, names.HUB_PLATFORM_ADMIN_ROLE)
+
+
 def assume(base: Any, coords: AwsHubCoordinates, role: str, person: str) -> Any:
-    """A boto3 session acting as ``role`` in the hub account, with ``person`` as the session name."""
+    """A boto3 session acting as ``role`` in the hub account, with ``person`` as the session name (and,
+    for the human roles, as the source identity their trust policies require to match it)."""
     from botocore.exceptions import BotoCoreError, ClientError
 
     try:
-        return assumed_session(base, coords.role_arn(role), person, coords.region)
+        identity = person if role in HUMAN_ROLES else None
+        return assumed_session(base, coords.role_arn(role), person, coords.region, source_identity=identity)
     except (ClientError, BotoCoreError) as exc:
         raise AccessError(
             f"cannot assume {coords.role_arn(role)} as {person!r} ({exc}); ask the platform team for "
