@@ -122,17 +122,15 @@ def test_bad_requests_get_one_message_and_exit_code_2(hub: MotoHub) -> None:
     erin = person(hub, "erin@acme.example")
     service = erin.client.service
     identity = hub.hub_session(APPROVER, "erin@acme.example").client("sts").get_caller_identity()
-    for body, message in (
+    for raw, message in (
         ("", "no body"),
         ("[1]", "JSON object"),
         ("{nope", "not JSON"),
         ('{"action": "delete_everything"}', "unknown action 'delete_everything'"),
         ('{"action": "promote", "ref": "g/1"}', "stage: Field required"),
     ):
-        reply = respond(
-            function_url_event(body, identity, function_account="222222222222", region="eu-west-1"), service
-        )
-        assert reply["statusCode"] == 400 and message in json.loads(reply["body"])["message"], (body, reply)
+        reply = respond(function_url_event(raw, identity, function_account="222222222222", region="eu-west-1"), service)
+        assert reply["statusCode"] == 400 and message in json.loads(reply["body"])["message"], (raw, reply)
     status, body = erin.call("promote", ref="fraud-credit-scoring", stage="dev")
     assert status == 403 and "GROUP/VERSION" in body["message"]
 
