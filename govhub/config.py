@@ -12,6 +12,7 @@ stacks, so it imports neither the CDK engine nor any cloud SDK.
 from __future__ import annotations
 
 import difflib
+import functools
 import ipaddress
 import re
 from collections.abc import Iterable, Mapping
@@ -214,8 +215,10 @@ class PlatformConfig(_Model):
     teams: tuple[Team, ...] = Field(default=(), description="one entry per ML team")
     governance: Governance = Field(default_factory=Governance, description="the hub's approvers and admins")
 
+    @functools.cached_property
     def directory(self) -> Directory:
-        """Everyone the platform declares, for identity comparisons (:mod:`govhub.core.identity`)."""
+        """Everyone the platform declares, for identity comparisons (:mod:`govhub.core.identity`); built
+        once per loaded config (the workflow consults it several times per request)."""
         people = [Person(p.id, p.aliases, approver=True) for p in self.governance.approvers]
         people += [Person(p.id, p.aliases, platform_admin=True) for p in self.governance.platform_admins]
         people += [Person(p.id, p.aliases, teams=(t.name,)) for t in self.teams for p in t.members]

@@ -202,7 +202,7 @@ def _platform(svc: Services) -> PlatformConfig:
 
 
 def _directory(svc: Services) -> Directory:
-    return _platform(svc).directory()
+    return _platform(svc).directory
 
 
 def _caller(svc: Services) -> str:
@@ -393,7 +393,7 @@ def submit(svc: Services, sub: Submission, today: date | None = None) -> SubmitR
             f"{keys.model_group(team, use_case)} is a prohibited use case: no model version is registered"
         )
     model_digest = _check_model_digest(sub)
-    directory = config.directory()
+    directory = config.directory
     author_raw = _author(sub.card)
     try:
         author = directory.person_id(author_raw)
@@ -632,8 +632,10 @@ def _canonical_ref(ref: str) -> str:
     return f"{group}/{version}"
 
 
-def _document(svc: Services, record: Record, kind: str) -> bytes:
-    digest = record.digest(kind)
+def _document(svc: Services, record: Record, kind: str, digest: str | None = None) -> bytes:
+    """A stored document of the version, checked against its digest in the audit log (default: the
+    registration entry's digest of ``kind``)."""
+    digest = record.digest(kind) if digest is None else digest
     try:
         data = svc.artifacts.get(keys.artifact_key(record.team, digest))
     except Missing:
@@ -672,13 +674,10 @@ def rejudge(svc: Services, record: Record, today: date, pack: PolicyPack | None 
     return decide(evidence, pack, ctx=ctx, waivers=granted_waivers(svc, record), today=today), pack
 
 
-def decision_of(svc: Services, mv: ModelVersion) -> Decision:
-    record = _record(svc, mv.ref)
+def decision_of(svc: Services, record: Record) -> Decision:
+    """The hub's latest recorded decision for the version (the newest decision entry's document)."""
     digest = str(record.decision_entry.details.get("decision_sha256", ""))
-    data = svc.artifacts.get(keys.artifact_key(record.team, digest))
-    if _sha(data) != digest:
-        raise WorkflowError(f"{mv.ref}: its decision document no longer matches the digest in the audit log")
-    return Decision.model_validate_json(data)
+    return Decision.model_validate_json(_document(svc, record, "decision", digest))
 
 
 def approvals_of(entries: Sequence[AuditEntry], stage: str | None = None) -> list[dict[str, str]]:
@@ -904,7 +903,7 @@ def promote(svc: Services, ref: str, stage: str, today: date | None = None) -> M
     decision, pack = rejudge(svc, record, today)
     if decision.outcome != "pass":
         failing = ", ".join(g.id for g in decision.failures())
-        expired = [w for w in _all_waivers(svc, record) if w.expires < today and w.gate in failing]
+        expired = [w for w in granted_waivers(svc, record) if w.expires < today and w.gate in failing]
         reasons.append(
             f"its gate decision is {decision.outcome.upper()} ({failing}); fix the model, evaluate and "
             "submit a new version"
@@ -967,10 +966,6 @@ def promote(svc: Services, ref: str, stage: str, today: date | None = None) -> M
     return updated
 
 
-def _all_waivers(svc: Services, record: Record) -> list[Waiver]:
-    return granted_waivers(svc, record)
-
-
 # --------------------------------------------------------------------------- status and export
 
 
@@ -978,7 +973,7 @@ def status(svc: Services, ref: str) -> dict[str, Any]:
     """Where a version stands, from the audit chain (the registry supplies only its ARN and status)."""
     mv = _load_version(svc, ref)
     record = _record(svc, mv.ref)
-    decision = decision_of(svc, mv)
+    decision = decision_of(svc, record)
     pack = resolve_policy(svc, decision.policy.name, decision.policy.version)
     versions = published_versions(svc, decision.policy.name)
     return {
@@ -1031,7 +1026,7 @@ def export(svc: Services, ref: str) -> dict[str, Any]:
     mv = _load_version(svc, ref)
     entries = svc.audit.entries()
     record = _record(svc, mv.ref, entries)
-    decision = decision_of(svc, mv)
+    decision = decision_of(svc, record)
     evidence = Evidence.from_json(_document(svc, record, "evidence").decode())
     card = json.loads(_document(svc, record, "card"))
     mine = [e for e in entries if e.subject == mv.ref]

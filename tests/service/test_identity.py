@@ -54,7 +54,7 @@ def test_lookalike_skeletons() -> None:
 
 
 def test_the_example_config_declares_approvers_admins_and_members() -> None:
-    d = load_config(EXAMPLE_CONFIG).directory()
+    d = load_config(EXAMPLE_CONFIG).directory
     erin, frank = d.resolve("erin"), d.resolve("frank@acme.example")
     assert erin and erin.approver and not erin.teams
     assert frank and frank.approver and frank.teams == ("fraud",)
