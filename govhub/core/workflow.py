@@ -229,6 +229,8 @@ def _declared(svc: Services, doing: str, *, approver: bool = False, admin: bool 
 
 
 def _not_party(svc: Services, me: str, record: Record, doing: str) -> None:
+    """The author and submitter may not review a version; nor may any member of the owning team, since
+    the author is whom the team's own model card names and the hub cannot check that claim."""
     directory = _directory(svc)
     for role, who in (("author", record.author), ("submitter", record.submitter)):
         if who and directory.same(who, me):
@@ -236,6 +238,12 @@ def _not_party(svc: Services, me: str, record: Record, doing: str) -> None:
                 f"separation of duties: {me} is the {role} of {record.ref} and may not {doing}; ask another "
                 f"holder of the {v.APPROVER} role"
             )
+    person = directory.resolve(me)
+    if person is not None and record.team in person.teams:
+        raise WorkflowError(
+            f"separation of duties: {me} is a member of team {record.team}, which owns {record.ref}, and may not "
+            f"{doing}; ask a holder of the {v.APPROVER} role outside the team"
+        )
 
 
 # --------------------------------------------------------------------------- submit
@@ -710,7 +718,7 @@ def _approvers(svc: Services, record: Record, stage: str) -> list[str]:
         person = directory.resolve(pid)
         if person is None or not person.approver:
             continue
-        if any(directory.same(pid, p) for p in (record.author, record.submitter) if p):
+        if any(directory.same(pid, p) for p in (record.author, record.submitter) if p) or record.team in person.teams:
             continue
         out.add(pid)
     return sorted(out)

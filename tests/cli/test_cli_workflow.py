@@ -63,7 +63,7 @@ def test_workflow_commands(hub, tmp_path: Path, capsys, monkeypatch) -> None:  #
     assert "emulator: the hub service runs in this process" in err
     code, _, err = run(capsys, "promote", "fraud-credit-scoring/1", "--to", "dev", *COMMON, "--as", "erin")
     assert code == 1 and "gate decision is FAIL" in err
-    for stage, people in (("dev", []), ("staging", ["erin"]), ("prod", ["erin", "frank"])):
+    for stage, people in (("dev", []), ("staging", ["erin"]), ("prod", ["erin", "grace"])):
         for person in people:
             assert (
                 run(capsys, "approve", ref, "--stage", stage, "--justification", JUSTIFY, *COMMON, "--as", person)[0]
@@ -91,7 +91,7 @@ def test_workflow_commands(hub, tmp_path: Path, capsys, monkeypatch) -> None:  #
         assert code == 0, err
     assert "registry status Approved" in out
     code, out, _ = run(capsys, "status", ref, *COMMON, "--as", "auditor")
-    assert code == 0 and "stage prod" in out and "prod     approvals 2/2 erin@acme.example, frank@acme.example" in out
+    assert code == 0 and "stage prod" in out and "prod     approvals 2/2 erin@acme.example, grace@acme.example" in out
 
     code, out, _ = run(capsys, "status", "fraud-credit-scoring", *COMMON, "--as", "auditor")
     assert code == 0 and out.splitlines()[0].split()[:3] == [
@@ -127,7 +127,7 @@ def test_workflow_commands(hub, tmp_path: Path, capsys, monkeypatch) -> None:  #
         "auditor",
     )
     assert code == 0 and "verified" in out
-    assert "frank" in (tmp_path / "pack.html").read_text()
+    assert "grace" in (tmp_path / "pack.html").read_text()
 
 
 @pytest.mark.parametrize(

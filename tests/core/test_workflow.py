@@ -174,7 +174,7 @@ def test_a_failing_decision_is_registered_blocked_and_ticketed(hub: MotoHub) -> 
 
 def test_full_happy_path_to_prod(hub: MotoHub) -> None:
     ref = _submit(hub).version.ref
-    erin, frank = hub.as_hub(APPROVER, "erin@acme.example"), hub.as_hub(APPROVER, "frank@acme.example")
+    erin, grace = hub.as_hub(APPROVER, "erin@acme.example"), hub.as_hub(APPROVER, "grace@acme.example")
     assert promote(erin, ref, "dev").metadata["govhub:stage"] == "dev"  # the high pack needs no dev approval
     assert approve(erin, ref, "staging", JUSTIFY) == (1, 1)
     promote(erin, ref, "staging")
@@ -183,18 +183,18 @@ def test_full_happy_path_to_prod(hub: MotoHub) -> None:
         promote(erin, ref, "prod")
     assert any("needs 2 approval(s)" in r for r in blocked.value.reasons)
     assert any("monitoring plan" in r for r in blocked.value.reasons)
-    assert approve(frank, ref, "prod", JUSTIFY) == (2, 2)
+    assert approve(grace, ref, "prod", JUSTIFY) == (2, 2)
     plan = hub.cache_dir.parent / "plan.yaml"
     plan.write_text(PLAN)
     digest = attach_monitoring_plan(hub.as_team("fraud"), ref, plan.read_text())
     from govhub.core.monitoring import load_plan
 
     assert digest == load_plan(plan).digest  # the recorded digest is the plan's own canonical digest
-    final = promote(frank, ref, "prod")
+    final = promote(grace, ref, "prod")
     assert final.status == "Approved" and final.metadata["govhub:stage"] == "prod"
     assert final.metadata["govhub:monitoring-plan-sha256"] == digest
     st = status(erin, ref)
-    assert st["approvals"]["prod"] == {"have": ["erin@acme.example", "frank@acme.example"], "need": 2}
+    assert st["approvals"]["prod"] == {"have": ["erin@acme.example", "grace@acme.example"], "need": 2}
     # the model card exists in the hub through the SageMaker API, approved with the version
     card = hub.admin.client("sagemaker").describe_model_card(ModelCardName="fraud-credit-scoring-v1")
     content = json.loads(card["Content"])
@@ -209,12 +209,12 @@ def test_full_happy_path_to_prod(hub: MotoHub) -> None:
         ]
         .read()
     )
-    assert b"frank@acme.example" in md and b"consumer credit scoring" in md
+    assert b"grace@acme.example" in md and b"consumer credit scoring" in md
     pack = export(hub.as_hub(names.HUB_AUDITOR_ROLE, "auditor"), ref)
     assert pack["audit_chain"]["ok"] and [a["who"] for a in pack["approvals"]] == [
         "erin@acme.example",
         "erin@acme.example",
-        "frank@acme.example",
+        "grace@acme.example",
     ]
     assert [e["type"] for e in pack["audit_entries"]] == [
         "registration",
@@ -312,11 +312,11 @@ def test_a_decision_under_a_superseded_pack_is_stale(hub: MotoHub, tmp_path: Pat
 
 def test_a_granted_waiver_passes_until_it_expires(hub: MotoHub) -> None:
     ref = _submit(hub, di=0.7).version.ref
-    erin, frank = hub.as_hub(APPROVER, "erin@acme.example"), hub.as_hub(APPROVER, "frank@acme.example")
+    erin, grace = hub.as_hub(APPROVER, "erin@acme.example"), hub.as_hub(APPROVER, "grace@acme.example")
     with pytest.raises(Blocked, match="gate decision is FAIL"):
         promote(erin, ref, "dev")
     decision = grant_waiver(
-        frank,
+        grace,
         ref,
         "gate.fairness",
         "temporary: retraining with reweighted data is scheduled",
@@ -330,11 +330,11 @@ def test_a_granted_waiver_passes_until_it_expires(hub: MotoHub) -> None:
         promote(erin, ref, "staging", today=date.today() + timedelta(days=2))
     with pytest.raises(WorkflowError, match="within 180 days"):
         grant_waiver(
-            frank, ref, "gate.fairness", "a reason long enough to be read later", date.today() + timedelta(days=400)
+            grace, ref, "gate.fairness", "a reason long enough to be read later", date.today() + timedelta(days=400)
         )
     with pytest.raises(WorkflowError, match="gate.performance does not fail"):
         grant_waiver(
-            frank, ref, "gate.performance", "a reason long enough to be read later", date.today() + timedelta(days=3)
+            grace, ref, "gate.performance", "a reason long enough to be read later", date.today() + timedelta(days=3)
         )
 
 

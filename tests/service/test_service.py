@@ -326,6 +326,14 @@ def test_attack_author_approves_under_an_alias(hub: MotoHub) -> None:
     assert status == 403 and "separation of duties" in body["message"]
 
 
+def test_attack_card_names_a_colleague_so_a_team_member_can_approve(hub: MotoHub) -> None:
+    """The author is whom the team's own card names: frank (an approver and a fraud member) writes
+    dana into the card. Any member of the owning team is refused, whatever the card says."""
+    ref = _registered(hub)  # the card names dana
+    status, body = person(hub, "frank@acme.example").call("approve", ref=ref, stage="staging", justification=JUSTIFY)
+    assert status == 403 and "frank@acme.example is a member of team fraud" in body["message"]
+
+
 def test_attack_author_promotes_their_own_model(hub: MotoHub) -> None:
     ref = _registered(hub, card={**CARD, "author": "frank@acme.example"})
     status, body = person(hub, "frank@acme.example").call("promote", ref=ref, stage="dev")
