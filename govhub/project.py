@@ -32,7 +32,13 @@ RECORD = ".govhub-template.json"
 CLOUDS = vocabulary.CLOUDS
 TIERS = vocabulary.PROJECT_TIERS  # prohibited use cases get no project
 CI_FILES = {"github-actions": ".github", "gitlab-ci": ".gitlab-ci.yml"}
-PIPELINE_FILES = {"aws": "sagemaker_pipeline.json", "azure": "azureml_pipeline.yml", "gcp": "vertex_pipeline.py"}
+# Per cloud: the training pipeline (train, gates, submit to the hub), then the deploy pipeline (verify the
+# hub's signed prod attestation, then serve).
+PIPELINE_FILES = {
+    "aws": ("sagemaker_pipeline.json", "sagemaker_deploy_pipeline.json"),
+    "azure": ("azureml_pipeline.yml", "azureml_deploy.yml"),
+    "gcp": ("vertex_pipeline.py", "vertex_deploy_pipeline.py"),
+}
 DEPENDENCY_MANAGERS = ("pip", "uv")
 
 
@@ -199,13 +205,14 @@ def finish_project(project: Path, ctx: Mapping[str, Any]) -> None:
             target = project / path
             shutil.rmtree(target) if target.is_dir() else target.unlink(missing_ok=True)
     (project / "pipelines").mkdir(exist_ok=True)
-    name = PIPELINE_FILES[ctx["cloud"]]
-    (project / "pipelines" / name).write_text(render_pipeline(ctx["cloud"], ctx))
+    for name in PIPELINE_FILES[ctx["cloud"]]:
+        (project / "pipelines" / name).write_text(render_pipeline(ctx["cloud"], ctx, name))
     record(project, ctx)
 
 
-def render_pipeline(cloud: str, ctx: Mapping[str, Any]) -> str:
-    """The hub's pipeline template for a cloud, filled with the project's context."""
+def render_pipeline(cloud: str, ctx: Mapping[str, Any], name: str | None = None) -> str:
+    """One of the hub's pipeline templates for a cloud (default: the training pipeline), filled with the
+    project's context."""
     import jinja2
 
     from govhub.pipelines import PIPELINES  # the templates the hub stack publishes
@@ -213,7 +220,7 @@ def render_pipeline(cloud: str, ctx: Mapping[str, Any]) -> str:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(PIPELINES), undefined=jinja2.StrictUndefined, keep_trailing_newline=True
     )
-    return env.get_template(f"{cloud}/{PIPELINE_FILES[cloud]}.j2").render(cookiecutter=dict(ctx))
+    return env.get_template(f"{cloud}/{name or PIPELINE_FILES[cloud][0]}.j2").render(cookiecutter=dict(ctx))
 
 
 def _files(project: Path) -> dict[str, str]:

@@ -106,6 +106,10 @@ def provision(cache_dir: Path, config_path: Path = CONFIG) -> MotoHub:
             "Rule": {"DefaultRetention": {"Mode": "COMPLIANCE", "Days": 1}},
         },
     )
+    s3.create_bucket(Bucket=coords.checkpoint_bucket, ObjectLockEnabledForBucket=True, **location)
+    kms = admin.client("kms")
+    signing = kms.create_key(KeyUsage="SIGN_VERIFY", KeySpec="ECC_NIST_P256")["KeyMetadata"]["KeyId"]
+    kms.create_alias(AliasName=names.SIGNING_KEY_ALIAS, TargetKeyId=signing)
     s3.create_bucket(Bucket=coords.artifact_bucket, **location)
     s3.put_bucket_versioning(Bucket=coords.artifact_bucket, VersioningConfiguration={"Status": "Enabled"})
     sm = admin.client("sagemaker")

@@ -10,8 +10,13 @@
 6. register   publish the policy packs, submit both cross-account into the Terraform-made groups; the
               biased model is blocked and its ticket lands in the ticket queue
 7. promote    two distinct approvers (the author's self-approval is refused), monitoring plan, prod
-8. audit      verify the hash chain; tamper with one entry in a copy and show where it breaks
-9. summary    model cards, gate reports and the audit export in demo-output/
+8. audit      verify the log against the checkpoint the hub service signed with its KMS key; keep an
+              untouched copy (audit-untouched/); rewrite and re-chain an entry in another copy: the
+              hash chain alone passes it, the signed checkpoint names the entry
+9. deploy     what the deploy pipelines run: fetch the signed prod attestation and verify the fair
+              model's artifact (a copy with one bit changed is refused); the evidence pack's inclusion
+              proofs verify offline with the public key
+10. summary   model cards, gate reports and the audit export in demo-output/
 
 Run: `python -m tools.demo [--output-dir demo-output]`. Every run starts clean.
 """
@@ -38,6 +43,7 @@ ROOT = Path(__file__).resolve().parent.parent
 CONFIG = ROOT / "examples" / "platform.yaml"
 TEAM, USE_CASE, OTHER_TEAM = "fraud", "credit-scoring", "claims"
 DEPLOYED = ("hub-aws", f"spoke-aws-{TEAM}", f"spoke-aws-{OTHER_TEAM}")
+STEPS = 10
 JUSTIFICATION = "Gate report, model card and evidence reviewed; fit for the stated use."
 
 
@@ -55,7 +61,7 @@ class Demo:
         print(text, file=self.stream, flush=True)
 
     def step(self, number: int, title: str, fn: Callable[[], Any]) -> Any:
-        self.say(f"\n[{number}/9] {title}")
+        self.say(f"\n[{number}/{STEPS}] {title}")
         start = time.perf_counter()
         try:
             return fn()
@@ -107,8 +113,9 @@ def run(out: Path = ROOT / "demo-output", stream: Any = sys.stdout) -> dict[str,
         )
         demo.step(6, "register: submit both to the hub registry, cross-account", lambda: _register(demo))
         demo.step(7, "promote: two approvers, a monitoring plan, prod", lambda: _promote(demo, project))
-        demo.step(8, "audit: verify the chain, then tamper with a copy", lambda: _audit(demo))
-        demo.step(9, "summary", lambda: _summary(demo))
+        demo.step(8, "audit: the signed checkpoint, then an insider's rewrite of a copy", lambda: _audit(demo))
+        demo.step(9, "deploy check: the signed attestation and the evidence pack's proofs", lambda: _deploy_check(demo))
+        demo.step(10, "summary", lambda: _summary(demo))
     finally:
         moto.stop()
         os.environ.clear()
@@ -449,67 +456,89 @@ def _promote(demo: Demo, project: Path) -> None:
 
 
 def _audit(demo: Demo) -> None:
+    audit = demo.out / "audit"
+    audit.mkdir(exist_ok=True)
+    pem = audit / "hub.pem"
     code, _, _ = demo.cli("audit", "verify", "--as", "auditor")
     demo.result["audit_verified"] = code == 0
+    _, out, _ = demo.cli("audit", "public-key", "--out", str(pem), "--as", "auditor")
+    demo.result["key_sha256"] = out.split("sha256 ", 1)[1].split(",", 1)[0].strip()
+    demo.cli("audit", "checkpoint", "--out", str(audit / "checkpoint.json"), "--as", "auditor")
+    demo.say("      the hub service signed that checkpoint with its KMS key; anyone holding hub.pem can check it:")
+    demo.say("      " + (audit / "checkpoint.json").read_text().splitlines()[0] + " …")
     copy, untouched = demo.out / "audit-copy", demo.out / "audit-untouched"
     demo.cli("audit", "copy", str(copy), "--as", "auditor")
     demo.cli("audit", "copy", str(untouched), "--as", "auditor", quiet=True)
-    _sign_copy(demo, untouched)
-    entries = sorted((copy / "govhub-audit-log" / "entries").iterdir())
-    victim = entries[len(entries) // 2]
-    doc = json.loads(victim.read_text())
-    doc["actor"] = doc["actor"].replace("govhub-approver", "govhub-submit-fraud")
-    doc.setdefault("details", {})["tampered"] = "an insider rewrote this entry"
-    victim.write_text(json.dumps(doc, indent=2))
-    demo.say(f"      tampered with {victim.relative_to(demo.out)} in the copy")
-    code, _, err = demo.cli("audit", "verify", "--from", str(copy), expect=1)
-    demo.result["tamper_detected"] = f"entry {int(victim.stem)} " in err
-    demo.result["tampered_entry"] = int(victim.stem)
-
-
-def _sign_copy(demo: Demo, log: Path) -> None:
-    """A signed checkpoint over the untouched copy, with a demo key: in the hub the service signs with
-    its KMS key (issue 13's remaining work); here a local ECDSA P-256 key stands in, and the demo says so."""
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-
-    keys = demo.out / "keys"
-    keys.mkdir(exist_ok=True)
-    private = ec.generate_private_key(ec.SECP256R1())
-    (keys / "demo-hub.key").write_bytes(private.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))  # fmt: skip
-    (keys / "demo-hub.pem").write_bytes(private.public_key().public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo))  # fmt: skip
-    checkpoints = demo.out / "audit-untouched-checkpoints"
-    checkpoints.mkdir(exist_ok=True)
-    demo.say("      an untouched copy of the log stays in audit-untouched/ for your own tampering; a checkpoint of")
-    demo.say("      it is signed with a local demo key (in the hub the service signs with its KMS key):")
-    demo.cli("audit", "sign", "--from", str(log), "--checkpoints", str(checkpoints),
-             "--signing-key", str(keys / "demo-hub.key"))  # fmt: skip
-    code, _, _ = demo.cli("audit", "verify", "--from", str(log), "--checkpoints", str(checkpoints),
-                          "--public-key", str(keys / "demo-hub.pem"))  # fmt: skip
+    demo.say(f"      an untouched copy with its signed checkpoints stays in {untouched.name}/ for your own tampering:")
+    code, _, _ = demo.cli("audit", "verify", "--from", str(untouched), "--checkpoints", str(untouched),
+                          "--public-key", str(pem))  # fmt: skip
     demo.result["checkpoint_verified"] = code == 0
+    victim = _rewrite_and_rechain(copy)
+    demo.say(f"      an insider rewrote entry {victim} in {copy.name}/ and re-chained every entry after it:")
+    code, _, err = demo.cli("audit", "verify", "--from", str(copy), expect=0)
+    demo.result["rechain_passes_chain_only"] = code == 0 and "re-chains" in err
+    code, _, err = demo.cli("audit", "verify", "--from", str(copy), "--checkpoints", str(copy),
+                            "--public-key", str(pem), expect=1)  # fmt: skip
+    demo.result["tamper_detected"] = f"entry {victim} " in err
+    demo.result["tampered_entry"] = victim
+
+
+def _rewrite_and_rechain(copy: Path) -> int:
+    """What a writer of the log would do: change one entry and re-hash it and everything after it, so
+    that the hash chain is whole again; returns the entry's number."""
+    from govhub.core.audit import HEAD, AuditEntry
+
+    log = copy / "govhub-audit-log"
+    entries = sorted((log / "entries").iterdir())
+    victim = len(entries) // 2
+    prev = json.loads(entries[victim - 2].read_text())["hash"]
+    for path in entries[victim - 1 :]:
+        doc = json.loads(path.read_text())
+        if doc["seq"] == victim:
+            doc["actor"] = doc["actor"].replace("govhub-approver", "govhub-submit-fraud")
+            doc.setdefault("details", {})["tampered"] = "an insider rewrote this entry"
+        doc["prev"] = prev
+        doc["hash"] = AuditEntry.digest(doc)
+        path.write_text(json.dumps(doc, indent=2))
+        prev = doc["hash"]
+    (log / HEAD.rsplit("/", 1)[-1]).write_text(json.dumps({"seq": len(entries), "hash": prev}))
+    return victim
+
+
+def _deploy_check(demo: Demo) -> None:
+    """The deploy pipelines' check: fetch the hub's signed prod attestation, then verify the artifact."""
+    ref, models = demo.result["refs"]["fair"], demo.out / "models"
+    checks = demo.out / "deploy-check"
+    checks.mkdir(exist_ok=True)
+    att, pem = checks / "attestation.intoto.json", checks / "hub.pem"
+    demo.cli("attest", "fetch", "--model", ref, "--team", TEAM, "--stage", "prod", "--out", str(att),
+             "--public-key-out", str(pem), "--as", "ci-deploy")  # fmt: skip
+    verify = ("attest", "verify", "--attestation", str(att), "--public-key", str(pem),
+              "--public-key-sha256", demo.result["key_sha256"], "--stage", "prod")  # fmt: skip
+    code, _, _ = demo.cli(*verify, "--model-artifact", str(models / "fair" / "model.pkl"))
+    demo.result["attestation_verified"] = code == 0
+    swapped = checks / "model-swapped.pkl"  # what reaches the endpoint if someone swaps the file after approval
+    data = bytearray((models / "fair" / "model.pkl").read_bytes())
+    data[len(data) // 2] ^= 0x01
+    swapped.write_bytes(bytes(data))
+    demo.say(f"      the same attestation does not let another artifact through ({swapped.name}: one bit changed):")
+    code, out, _ = demo.cli(*verify, "--model-artifact", str(swapped), expect=1)
+    demo.result["other_artifact_refused"] = "NOT deployable" in out
+    reports = demo.out / "reports"
+    reports.mkdir(exist_ok=True)
+    for fmt in ("html", "json"):
+        demo.cli("audit", "export", "--model", ref, "--format", fmt, "--out", str(reports / f"audit-export.{fmt}"),
+                 "--as", "auditor", quiet=fmt == "json")  # fmt: skip
+    export = reports / "audit-export.json"
+    demo.say("      the evidence pack carries an inclusion proof per entry; it verifies offline with hub.pem:")
+    code, _, _ = demo.cli("audit", "verify-export", str(export), "--public-key", str(pem))
+    demo.result["inclusion_verified"] = code == 0
 
 
 def _summary(demo: Demo) -> None:
-    ref = demo.result["refs"]["fair"]
     reports = demo.out / "reports"
-    reports.mkdir(exist_ok=True)
     for variant in ("fair", "biased"):
         shutil.copy(demo.out / "models" / variant / "report.html", reports / f"gate-report-{variant}.html")
-    for fmt in ("html", "json"):
-        demo.cli(
-            "audit",
-            "export",
-            "--model",
-            ref,
-            "--format",
-            fmt,
-            "--out",
-            str(reports / f"audit-export.{fmt}"),
-            "--as",
-            "auditor",
-        )
     coords = _estate()[1]
     s3 = _session(coords.account).client("s3")
     bucket = coords.artifact_bucket

@@ -353,15 +353,60 @@ def _policy_fetch(args: argparse.Namespace) -> int:
 
 
 def _audit_log(args: argparse.Namespace):
+    return _audit_target(args)[0]
+
+
+def _audit_target(args: argparse.Namespace) -> tuple[Any, Any, Any, str]:
+    """(log, checkpoint store, public key, where the key came from). A copied log is checked against
+    --checkpoints/--public-key when given; the hub's own log against its checkpoint bucket and its KMS
+    key's public half, unless --public-key names a pinned PEM."""
+    from govhub import inputs
     from govhub.backends import open_store
     from govhub.core.audit import AuditLog
+    from govhub.core.checkpoint import CheckpointError, fingerprint, public_key
+    from govhub.core.workflow import WorkflowError
 
+    def pinned(pem: bytes, source: str) -> tuple[Any, str]:
+        try:
+            key, print_ = public_key(pem), fingerprint(pem)
+        except CheckpointError as exc:
+            raise WorkflowError(f"{source}: {exc}") from None
+        wanted = getattr(args, "public_key_sha256", None)
+        if wanted and wanted.lower() != print_:
+            raise WorkflowError(
+                f"the hub's public key from {source} has fingerprint {print_}, not the pinned {wanted}: do not "
+                "trust this log or attestation; ask the platform team which key the hub signs with"
+            )
+        return key, f"{source} (sha256 {print_[:16]}…)"
+
+    pem = None
+    if getattr(args, "public_key", None):
+        try:
+            pem = inputs.read_bytes(args.public_key, "public key")
+        except inputs.InputError as exc:
+            raise WorkflowError(str(exc)) from None
     if args.source:
-        return AuditLog(open_store(args.source))
+        if bool(getattr(args, "checkpoints", None)) != bool(pem):
+            raise WorkflowError(
+                "give --checkpoints and --public-key together: the checkpoints are checked with the key"
+            )
+        log = AuditLog(open_store(args.source))
+        if pem is None:
+            return log, None, None, ""
+        key, described = pinned(pem, args.public_key)
+        return log, open_store(args.checkpoints), key, described
     from govhub.backends.aws import names
 
     _, svc = _hub(args, names.HUB_AUDITOR_ROLE)
-    return svc.audit
+    checkpoints = open_store(args.checkpoints) if getattr(args, "checkpoints", None) else svc.checkpoints
+    if pem is None and svc.signer is not None:
+        pem, source = svc.signer.public_key_pem(), f"KMS {svc.signer.key_id}"
+    else:
+        source = str(getattr(args, "public_key", ""))
+    if pem is None:
+        return svc.audit, None, None, ""
+    key, described = pinned(pem, source)
+    return svc.audit, checkpoints, key, described
 
 
 @guarded
@@ -376,16 +421,31 @@ def _audit_verify(args: argparse.Namespace) -> int:
                 f"--anchor {args.anchor!r}: write SEQ:SHA256, e.g. 42:<64 hex digits> from an earlier verification"
             )
         anchor = (int(seq), digest)
-    log = _audit_log(args)
-    checkpoints, key = _checkpoints(args)
+    log, checkpoints, key, described = _audit_target(args)
     report = log.verify(anchor, checkpoints=checkpoints, public_key=key)
     where = log.store.uri
+    since = _since(args, log, checkpoints, key) if args.since and report.ok else None
     if report.ok:
-        signed = f"; every signed checkpoint in {checkpoints.uri} verified" if checkpoints is not None else ""
+        signed = ""
+        if checkpoints is not None:
+            signed = f"; signed checkpoints in {checkpoints.uri} verified with {described}"
+            if report.signed_size is not None and report.signed_size < report.entries:
+                signed += (
+                    f"; entries {report.signed_size + 1}..{report.entries} are newer than the newest checkpoint "
+                    "(not yet signed)"
+                )
         print(
             f"audit log {where}: verified {report.entries} entries; head {report.head_seq}{signed}; "
             f"anchor for next time: {report.entries}:{report.last_hash}"
         )
+        if since:
+            print(since)
+        if checkpoints is None:
+            print(
+                "note: the hash chain alone was checked; a writer who rewrites and re-chains the log passes it. "
+                "Check the signed checkpoints too: --checkpoints FOLDER --public-key hub.pem",
+                file=sys.stderr,
+            )
         return 0
     print(f"audit log {where}: {len(report.problems)} problem(s) in {report.entries} entries:", file=sys.stderr)
     for p in report.problems:
@@ -393,21 +453,115 @@ def _audit_verify(args: argparse.Namespace) -> int:
     return 1
 
 
-def _checkpoints(args: argparse.Namespace) -> tuple[Any, Any]:
-    """The signed checkpoints and the hub's public key, when both are given."""
+def _since(args: argparse.Namespace, log: Any, checkpoints: Any, key: Any) -> str:
+    """Prove that the checkpoint an auditor kept is a prefix of the newest one (the log only grew)."""
     from govhub import inputs
-    from govhub.backends import open_store
-    from govhub.core.checkpoint import CheckpointError, public_key
+    from govhub.core.checkpoint import CheckpointError
+    from govhub.core.checkpoint import verify as verify_checkpoint
+    from govhub.core.merkle import ProofError
+    from govhub.core.workflow import Blocked, WorkflowError
+
+    if checkpoints is None or key is None:
+        raise WorkflowError("--since needs the signed checkpoints and the public key (--checkpoints, --public-key)")
+    try:
+        old = verify_checkpoint(inputs.read_bytes(args.since, "checkpoint"), key, log.origin())
+    except (inputs.InputError, CheckpointError) as exc:
+        raise WorkflowError(f"{args.since}: {exc}") from None
+    try:
+        new, proof = log.consistency(old, checkpoints, key)
+    except ProofError as exc:
+        reason = f"since your checkpoint of {old.size} entries ({old.time}): {exc}"
+        raise Blocked("audit log", "consistency", [reason]) from None
+    return (
+        f"consistent with your checkpoint {args.since}: the {old.size} entries signed at {old.time} are a prefix of "
+        f"the {new.size} signed at {new.time} (RFC 9162 consistency proof of {len(proof)} hashes verified)"
+    )
+
+
+@guarded
+def _audit_checkpoint(args: argparse.Namespace) -> int:
+    """The newest signed checkpoint, to keep: next time, `audit verify --since FILE` proves the log only grew."""
     from govhub.core.workflow import WorkflowError
 
-    if bool(args.checkpoints) != bool(args.public_key):
-        raise WorkflowError("give --checkpoints and --public-key together: the checkpoints are checked with the key")
-    if not args.checkpoints:
-        return None, None
+    log, checkpoints, key, described = _audit_target(args)
+    found = log.newest_checkpoint(checkpoints, key) if checkpoints is not None and key is not None else None
+    if found is None:
+        raise WorkflowError(f"no signed checkpoint of {log.store.uri} verifies with {described or 'a public key'}")
+    cp, raw = found
+    if args.out:
+        Path(args.out).write_bytes(raw)
+    print(
+        f"checkpoint of {log.store.uri}: {cp.size} entries, root {cp.root.hex()}, signed {cp.time}, verified with "
+        f"{described}"
+        + (f"; kept in {args.out}: check later with `govhub audit verify --since {args.out}`" if args.out else "")
+    )
+    return 0
+
+
+@guarded
+def _audit_public_key(args: argparse.Namespace) -> int:
+    from govhub.backends.aws import names
+    from govhub.core.checkpoint import fingerprint
+    from govhub.core.workflow import WorkflowError
+
+    _, svc = _hub(args, names.HUB_AUDITOR_ROLE)
+    if svc.signer is None:
+        raise WorkflowError("this hub has no signing key")
+    pem = svc.signer.public_key_pem()
+    if args.out:
+        Path(args.out).write_bytes(pem)
+    print(
+        f"the hub's public key ({svc.signer.key_id}), sha256 {fingerprint(pem)}"
+        + (f", written to {args.out}" if args.out else "")
+    )
+    if not args.out:
+        print(pem.decode(), end="")
+    return 0
+
+
+@guarded
+def _audit_verify_export(args: argparse.Namespace) -> int:
+    """Offline: an evidence pack's entries against the hub's signed checkpoint, with the public key only."""
+    from govhub import inputs
+    from govhub.canonical import sha256_hex
+    from govhub.core.audit import check_inclusion
+    from govhub.core.checkpoint import CheckpointError, fingerprint, public_key
+    from govhub.core.workflow import WorkflowError
+
     try:
-        return open_store(args.checkpoints), public_key(inputs.read_bytes(args.public_key, "public key"))
+        pack = json.loads(inputs.read_bytes(args.pack, "evidence pack"))
+        pem = inputs.read_bytes(args.public_key, "public key")
+        key = public_key(pem)
     except (inputs.InputError, CheckpointError) as exc:
-        raise WorkflowError(f"{args.public_key}: {exc}") from None
+        raise WorkflowError(str(exc)) from None
+    except ValueError as exc:
+        raise WorkflowError(f"{args.pack} is not JSON ({exc}): give the file `govhub audit export` wrote") from None
+    if not isinstance(pack, dict) or "audit_entries" not in pack:
+        raise WorkflowError(f"{args.pack} is not an evidence pack: give the JSON `govhub audit export --model` wrote")
+    if args.public_key_sha256 and args.public_key_sha256.lower() != fingerprint(pem):
+        raise WorkflowError(
+            f"{args.public_key} has fingerprint {fingerprint(pem)}, not the pinned {args.public_key_sha256}"
+        )
+    problems = check_inclusion(pack.get("transparency") or {}, pack["audit_entries"], key)
+    doc = pack.get("decision_document") or {}
+    decisions = [e for e in pack["audit_entries"] if e.get("type") == "decision"]
+    if not decisions or doc.get("sha256") != decisions[-1].get("details", {}).get("decision_sha256"):
+        problems.append("the pack's decision document is not the one the newest decision entry records")
+    elif sha256_hex(str(doc.get("text", "")).encode()) != doc.get("sha256"):
+        problems.append("the pack's decision document was edited: it no longer matches its digest in the log")
+    if problems:
+        print(f"{args.pack}: {len(problems)} problem(s):", file=sys.stderr)
+        for p in problems:
+            print(f"  - {p}", file=sys.stderr)
+        return 1
+    t = pack["transparency"]
+    print(
+        f"{args.pack}: all {len(pack['audit_entries'])} entries of {pack.get('model_version')} are in the log the hub "
+        f"signed ({len(t['proofs'])} inclusion proofs"
+        + (f"; entries {', '.join(map(str, t['not_yet_signed']))} not yet signed" if t.get("not_yet_signed") else "")
+        + "), and the decision document matches its entry"
+    )
+    return 0
 
 
 @guarded
@@ -432,14 +586,17 @@ def _audit_copy(args: argparse.Namespace) -> int:
     from govhub.core.audit import copy_log
     from govhub.core.store import LocalStore
 
-    log = _audit_log(args)
+    log, checkpoints, _, _ = _audit_target(args)
     target = Path(args.to)
     if target.exists() and any(target.iterdir()):
         from govhub.core.workflow import WorkflowError
 
         raise WorkflowError(f"{target} is not empty; copy the audit log into a new folder")
-    n = copy_log(log.store, LocalStore(target))
-    print(f"copied {n} objects from {log.store.uri} to {target}; verify it with `govhub audit verify --from {target}`")
+    n = copy_log(log.store, LocalStore(target), checkpoints=checkpoints)
+    check = f" --checkpoints {target} --public-key hub.pem" if checkpoints is not None else ""
+    print(
+        f"copied {n} objects from {log.store.uri} to {target}; verify it with `govhub audit verify --from {target}{check}`"
+    )
     return 0
 
 
@@ -460,6 +617,14 @@ def _audit_export(args: argparse.Namespace) -> int:
     else:
         print(text)
     return 0 if pack["audit_chain"]["ok"] else 1
+
+
+def _key_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--checkpoints", help="where the signed checkpoints are (a folder or s3://BUCKET; default: the hub's)"
+    )
+    p.add_argument("--public-key", help="the hub's public key (PEM; default for the hub's log: its KMS key)")
+    p.add_argument("--public-key-sha256", help="the key's pinned fingerprint: refuse any other key")
 
 
 def _common(parser: argparse.ArgumentParser, *, role: bool = True) -> None:
@@ -545,10 +710,27 @@ def add_commands(sub: Any) -> None:
     )
     p.add_argument("--from", dest="source", help="a copied log folder or s3://BUCKET (default: the hub's audit bucket)")
     p.add_argument("--anchor", help="SEQ:SHA256 printed by an earlier verification; catches a rewritten tail")
-    p.add_argument("--checkpoints", help="where the signed checkpoints are (a folder or s3://BUCKET)")
-    p.add_argument("--public-key", help="the hub's checkpoint public key (PEM); needs --checkpoints")
+    _key_options(p)
+    p.add_argument("--since", help="a checkpoint you kept (`govhub audit checkpoint --out`): prove the log only grew")
     _common(p)
     p.set_defaults(func=_audit_verify)
+    p = audit_sub.add_parser("checkpoint", help="the newest signed checkpoint, verified; --out keeps it for --since")
+    p.add_argument("--from", dest="source", help="a copied log folder (default: the hub's audit bucket)")
+    _key_options(p)
+    p.add_argument("--out", help="write the signed checkpoint here")
+    _common(p)
+    p.set_defaults(func=_audit_checkpoint)
+    p = audit_sub.add_parser("public-key", help="the hub's signing public key (PEM) and its fingerprint, from KMS")
+    p.add_argument("--out", help="write the PEM here")
+    _common(p)
+    p.set_defaults(func=_audit_public_key)
+    p = audit_sub.add_parser(
+        "verify-export", help="offline: check an evidence pack's inclusion proofs against the signed checkpoint"
+    )
+    p.add_argument("pack", help="the JSON written by `govhub audit export --model`")
+    p.add_argument("--public-key", required=True, help="the hub's public key (PEM)")
+    p.add_argument("--public-key-sha256", help="the key's pinned fingerprint")
+    p.set_defaults(func=_audit_verify_export)
     p = audit_sub.add_parser("sign", help="sign a checkpoint of a folder-store log with a local key (offline hubs)")
     p.add_argument("--from", dest="source", required=True, help="the log folder")
     p.add_argument("--checkpoints", required=True, help="the checkpoint folder (not writable by the log's writers)")

@@ -47,6 +47,7 @@ def statement(
     approvals: Sequence[Mapping[str, Any]],
     approvals_required: int,
     issued_at: str,
+    audit_entry: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     return {
         "_type": STATEMENT_TYPE,
@@ -63,6 +64,7 @@ def statement(
             "approvals": [dict(a) for a in approvals],
             "approvals_required": approvals_required,
             "issued_at": issued_at,
+            "audit_entry": dict(audit_entry or {}),
         },
     }
 

@@ -27,14 +27,16 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from govhub.canonical import digest_of
 from govhub.core.checkpoint import CHECKPOINTS, Checkpoint, CheckpointError, Signer, checkpoint_key
+from govhub.core.checkpoint import parse_unverified as parse_checkpoint
 from govhub.core.checkpoint import sign as sign_checkpoint
 from govhub.core.checkpoint import verify as verify_checkpoint
-from govhub.core.merkle import MerkleTree, leaf_hash
+from govhub.core.merkle import CompactRange, MerkleTree, leaf_hash
 from govhub.core.store import Conflict, Missing, ObjectStore
 
 PREFIX = "govhub-audit-log/"
 ENTRIES = PREFIX + "entries/"
 HEAD = PREFIX + "head.json"
+ORIGIN = PREFIX + "origin"
 GENESIS = "0" * 64
 KEY_PATTERN = re.compile(r"^(\d{12})\.json$")
 MAX_ATTEMPTS = 60
@@ -91,6 +93,8 @@ class VerifyReport:
     head_seq: int | None
     last_hash: str
     problems: tuple[Problem, ...]
+    signed_size: int | None = None
+    """Entries the newest signed checkpoint covers (None: checkpoints were not checked)."""
 
     @property
     def ok(self) -> bool:
@@ -107,6 +111,7 @@ class AuditLog:
     ):
         self.store, self.retention_days, self.clock = store, retention_days, clock
         self._tail: AuditEntry | None = None
+        self._origin: str | None = None
 
     # ------------------------------------------------------------------ append
 
@@ -268,27 +273,131 @@ class AuditLog:
                         f"entry {seq} does not match the anchor {digest[:12]}…: the log was rewritten from there on",
                     )
                 )
-        return VerifyReport(entries=len(chain), head_seq=head_seq, last_hash=last, problems=tuple(problems))
+        return VerifyReport(
+            entries=len(chain), head_seq=head_seq, last_hash=last, problems=tuple(problems), signed_size=covered
+        )
 
     # ------------------------------------------------------------------ signed checkpoints
 
     def origin(self) -> str:
-        return f"govhub-audit-log {self.store.uri}"
+        """The log's name in its checkpoints: the hub store's URI, kept by copies (``ORIGIN``) so that a
+        copy verifies against the checkpoints the hub signed for the original."""
+        if self._origin is None:
+            try:
+                self._origin = self.store.get(ORIGIN).decode().strip()
+            except (Missing, UnicodeDecodeError):
+                self._origin = f"govhub-audit-log {self.store.uri}"
+        return self._origin
 
     def sign_checkpoint(self, signer: Signer, checkpoints: ObjectStore) -> Checkpoint:
         """Sign the log as it is now (size, Merkle root, time) and store it create-only, under its size,
-        in ``checkpoints``: a location the log's writers cannot write."""
-        entries = sorted(self.entries(), key=lambda e: e.seq)
-        if [e.seq for e in entries] != list(range(1, len(entries) + 1)):
-            raise AuditError(f"the audit log in {self.store.uri} has gaps; verify it before signing a checkpoint")
-        tree = MerkleTree(leaves(entries))
-        cp = Checkpoint(self.origin(), tree.size, tree.root(), self.clock().isoformat(timespec="seconds"))
-        key = checkpoint_key(cp.size)
+        in ``checkpoints``: a location the log's writers cannot write. The tree is extended from the
+        newest checkpoint's compact range with the entries after it; from the start when that state is
+        missing or does not reproduce its checkpoint."""
+        rng, last, entries = self._extend_from(checkpoints)
         try:
-            checkpoints.put(key, sign_checkpoint(cp, signer), if_absent=True)
+            return self._sign(signer, checkpoints, rng, last, entries)
+        except AuditError:
+            if not rng.size:
+                raise
+        # the stored state does not continue into the entries: recompute the tree from the start
+        return self._sign(signer, checkpoints, CompactRange(), GENESIS, self._all_in_order())
+
+    def _sign(
+        self, signer: Signer, checkpoints: ObjectStore, rng: CompactRange, last: str, entries: list[AuditEntry]
+    ) -> Checkpoint:
+        for entry in entries:
+            if entry.seq != rng.size + 1 or entry.prev != last:
+                raise AuditError(
+                    f"the audit log in {self.store.uri} has gaps or broken links at entry {rng.size + 1}; "
+                    "run `govhub audit verify` before signing a checkpoint"
+                )
+            rng.append(leaf_hash(bytes.fromhex(entry.hash)))
+            last = entry.hash
+        return self._write_checkpoint(signer, checkpoints, rng, last)
+
+    def _write_checkpoint(self, signer: Signer, checkpoints: ObjectStore, rng: CompactRange, last: str) -> Checkpoint:
+        cp = Checkpoint(self.origin(), rng.size, rng.root(), self.clock().isoformat(timespec="seconds"))
+        state = {"range": [n.hex() for n in rng.nodes], "last": last}
+        try:
+            checkpoints.put(checkpoint_key(cp.size), sign_checkpoint(cp, signer, state), if_absent=True)
         except Conflict:
             pass  # a checkpoint of this size exists; verify() compares it with the entries
         return cp
+
+    def _all_in_order(self) -> list[AuditEntry]:
+        return sorted(self.entries(), key=lambda e: e.seq)
+
+    def _extend_from(self, checkpoints: ObjectStore) -> tuple[CompactRange, str, list[AuditEntry]]:
+        """(compact range, last entry hash, entries after it) from the newest usable checkpoint."""
+        newest = None
+        for name in checkpoints.keys(CHECKPOINTS):
+            newest = name
+        if newest is not None:
+            try:
+                cp, state = parse_checkpoint(checkpoints.get(newest))
+                rng = CompactRange(cp.size, [bytes.fromhex(n) for n in state["range"]])
+                last = str(state["last"])
+                if rng.root() == cp.root and len(last) == 64:
+                    after = [
+                        AuditEntry.model_validate_json(self.store.get(k))
+                        for k in self.store.keys(ENTRIES, start_after=entry_key(cp.size))
+                        if KEY_PATTERN.match(k.removeprefix(ENTRIES))
+                    ]
+                    return rng, last, sorted(after, key=lambda e: e.seq)
+            except (CheckpointError, Missing, KeyError, TypeError, ValueError):
+                pass
+        return CompactRange(), GENESIS, self._all_in_order()
+
+    def newest_checkpoint(self, checkpoints: ObjectStore, key: Any) -> tuple[Checkpoint, bytes] | None:
+        """The newest signed checkpoint that verifies with ``key``, and its stored form."""
+        for name in reversed(list(checkpoints.keys(CHECKPOINTS))):
+            raw = checkpoints.get(name)
+            try:
+                return verify_checkpoint(raw, key, self.origin()), raw
+            except CheckpointError:
+                continue  # verify() names it
+        return None
+
+    def consistency(self, old: Checkpoint, checkpoints: ObjectStore, key: Any) -> tuple[Checkpoint, list[bytes]]:
+        """Prove that the log an auditor saw at checkpoint ``old`` is a prefix of the log at the newest
+        signed checkpoint (RFC 9162 consistency proof, computed from the entries and checked against
+        both signed roots). Raises :class:`~govhub.core.merkle.ProofError` when it is not."""
+        from govhub.core.merkle import ProofError, verify_consistency
+
+        found = self.newest_checkpoint(checkpoints, key)
+        if found is None:
+            raise ProofError(f"no signed checkpoint in {checkpoints.uri} verifies with the hub's public key")
+        new = found[0]
+        if new.size < old.size:
+            raise ProofError(
+                f"the newest signed checkpoint ({new.size} entries) is smaller than yours ({old.size}): the log shrank"
+            )
+        tree = MerkleTree(leaves(self._all_in_order()))
+        if tree.size < new.size:
+            raise ProofError(f"the log holds {tree.size} entries, fewer than its checkpoint of {new.size}")
+        proof = tree.consistency_proof(old.size, new.size) if old.size else []
+        if old.size:
+            verify_consistency(old.size, new.size, old.root, new.root, proof)
+        return new, proof
+
+    def inclusion_proofs(self, subset: Iterable[AuditEntry], checkpoints: ObjectStore, key: Any) -> dict[str, Any]:
+        """For each entry of ``subset``, its RFC 9162 audit path in the newest signed checkpoint: with the
+        checkpoint and the public key, an auditor checks offline that each entry is in the signed log."""
+        found = self.newest_checkpoint(checkpoints, key)
+        if found is None:
+            return {"checkpoint": None, "proofs": [], "not_yet_signed": sorted(e.seq for e in subset)}
+        cp, raw = found
+        ordered = self._all_in_order()
+        tree = MerkleTree(leaves(ordered[: cp.size]))
+        proofs, unsigned = [], []
+        for entry in sorted(subset, key=lambda e: e.seq):
+            if entry.seq > cp.size:
+                unsigned.append(entry.seq)
+                continue
+            path = tree.inclusion_proof(entry.seq - 1, cp.size)
+            proofs.append({"seq": entry.seq, "leaf_index": entry.seq - 1, "audit_path": [h.hex() for h in path]})
+        return {"checkpoint": json.loads(raw), "proofs": proofs, "not_yet_signed": unsigned}
 
     def _read_checkpoints(self, checkpoints: ObjectStore, key: Any, problems: list[Problem]) -> list[Checkpoint]:
         signed: list[Checkpoint] = []
@@ -391,6 +500,50 @@ class AuditLog:
         return head_seq, last.hash if last else GENESIS
 
 
+def check_inclusion(section: Mapping[str, Any], entries: Iterable[Mapping[str, Any]], key: Any) -> list[str]:
+    """Offline check of an evidence pack's ``transparency`` section: the checkpoint's signature, every
+    entry's own hash, and every entry's inclusion proof against the signed root. The problems found
+    (empty: every entry is in the log the hub signed)."""
+    from govhub.core.merkle import ProofError, verify_inclusion
+
+    if not section or not section.get("checkpoint"):
+        return ["the pack has no signed checkpoint: export it again from a hub that signs its log"]
+    try:
+        cp = verify_checkpoint(json.dumps(section["checkpoint"]).encode(), key)
+    except CheckpointError as exc:
+        return [f"the pack's checkpoint: {exc}"]
+    problems: list[str] = []
+    by_seq: dict[int, AuditEntry] = {}
+    for raw in entries:
+        try:
+            entry = AuditEntry.model_validate(raw)
+        except ValidationError as exc:
+            problems.append(f"an audit entry in the pack is malformed: {exc.errors()[0]['msg']}")
+            continue
+        if entry.computed_hash() != entry.hash:
+            problems.append(f"entry {entry.seq} was edited in the pack: its content no longer matches its hash")
+        by_seq[entry.seq] = entry
+    proven = set()
+    for proof in section.get("proofs", []):
+        seq = int(proof.get("seq", 0))
+        held = by_seq.get(seq)
+        if held is None:
+            problems.append(f"the pack proves entry {seq} but does not hold it")
+            continue
+        try:
+            path = [bytes.fromhex(h) for h in proof.get("audit_path", [])]
+            verify_inclusion(seq - 1, cp.size, leaf_hash(bytes.fromhex(held.hash)), path, cp.root)
+        except (ProofError, ValueError) as exc:
+            problems.append(f"entry {seq} is not in the log the hub signed at {cp.time} ({cp.size} entries): {exc}")
+            continue
+        proven.add(seq)
+    unsigned = {int(s) for s in section.get("not_yet_signed", [])}
+    for seq in sorted(set(by_seq) - proven):
+        if seq not in unsigned or seq <= cp.size:
+            problems.append(f"entry {seq} has no inclusion proof in the pack")
+    return problems
+
+
 def _check_replays(chain: list[tuple[str, AuditEntry]]) -> list[Problem]:
     """An entry whose every field but its place (seq, prev, hash) repeats an earlier one is a replay."""
     seen: dict[str, int] = {}
@@ -455,9 +608,17 @@ def _dump(entry: AuditEntry) -> bytes:
     return json.dumps(entry.model_dump(mode="json"), indent=2, sort_keys=True).encode()
 
 
-def copy_log(source: ObjectStore, target: ObjectStore, keys: Iterable[str] | None = None) -> int:
-    """Copy the log's objects (entries and head) into another store, e.g. a folder for an auditor."""
+def copy_log(
+    source: ObjectStore, target: ObjectStore, keys: Iterable[str] | None = None, checkpoints: ObjectStore | None = None
+) -> int:
+    """Copy the log's objects (entries, head and, when given, the signed checkpoints) into another
+    store, e.g. a folder for an auditor; the copy keeps the original's name for its checkpoints."""
+    target.put(ORIGIN, AuditLog(source).origin().encode())
     n = 0
+    if checkpoints is not None:
+        for key in checkpoints.keys(CHECKPOINTS):
+            target.put(key, checkpoints.get(key))
+            n += 1
     for key in keys if keys is not None else [*source.keys(ENTRIES), HEAD]:
         try:
             target.put(key, source.get(key))

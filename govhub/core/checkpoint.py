@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -91,12 +92,36 @@ class LocalSigner:
         )
 
 
-def sign(checkpoint: Checkpoint, signer: Signer) -> bytes:
-    """The stored form: the note, the key id and the signature, as JSON."""
+def sign(checkpoint: Checkpoint, signer: Signer, state: Mapping[str, Any] | None = None) -> bytes:
+    """The stored form: the note, the key id and the signature, as JSON. ``state`` (not signed) is the
+    signer's own bookkeeping: the tree's compact range and last entry hash, so that the next checkpoint
+    extends this one without reading the whole log (a wrong state only makes the next root wrong, which
+    verification reports)."""
     note = checkpoint.note()
-    doc = {"note": note.decode(), "key_id": signer.key_id, "algorithm": ALGORITHM,
-           "signature": base64.b64encode(signer.sign(note)).decode()}  # fmt: skip
+    doc: dict[str, Any] = {"note": note.decode(), "key_id": signer.key_id, "algorithm": ALGORITHM,
+                           "signature": base64.b64encode(signer.sign(note)).decode()}  # fmt: skip
+    if state:
+        doc["state"] = dict(state)
     return json.dumps(doc, indent=2, sort_keys=True).encode()
+
+
+def parse_unverified(stored: bytes) -> tuple[Checkpoint, dict[str, Any]]:
+    """The checkpoint and the signer's state, without checking the signature (the signer's own use)."""
+    try:
+        doc = json.loads(stored)
+        return Checkpoint.parse(str(doc["note"])), dict(doc.get("state") or {})
+    except (ValueError, KeyError, TypeError) as exc:
+        raise CheckpointError(f"not a signed checkpoint ({exc})") from None
+
+
+def fingerprint(pem: bytes | str) -> str:
+    """The key's SHA-256 fingerprint over its DER SubjectPublicKeyInfo: what an auditor pins."""
+    import hashlib
+
+    from cryptography.hazmat.primitives import serialization
+
+    der = public_key(pem).public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    return hashlib.sha256(der).hexdigest()
 
 
 def public_key(pem: bytes | str) -> Any:

@@ -38,6 +38,16 @@ def card_prefix(team: str, group: str, version: int | str) -> str:
     return f"{team_prefix(team)}cards/{group}/{version}/"
 
 
+def attestation_prefix(team: str, group: str, version: int | str) -> str:
+    """The signed attestations of one version: ``teams/<team>/attestations/<group>/<version>/``."""
+    return f"{team_prefix(team)}attestations/{group}/{version}/"
+
+
+def attestation_key(team: str, group: str, version: int | str, seq: int, stage: str) -> str:
+    """One attestation, named by the audit entry it attests (so the newest sorts last) and its stage."""
+    return f"{attestation_prefix(team, group, version)}{seq:012d}-{stage}.intoto.json"
+
+
 def policy_key(name: str, version: str, suffix: str = "yaml") -> str:
     """A published pack version (``yaml``) and its recorded digest (``sha256``)."""
     return f"{POLICY_PREFIX}{name}/{version}.{suffix}"

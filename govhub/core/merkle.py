@@ -161,3 +161,32 @@ def verify_consistency(old: int, new: int, old_root: bytes, new_root: bytes, pro
         raise ProofError("the proof does not lead to the old checkpoint's root: the old log was rewritten")
     if sr != new_root:
         raise ProofError("the proof does not lead to the new checkpoint's root: the log did not only grow")
+
+
+class CompactRange:
+    """The roots of the perfect subtrees that make up a tree of ``size`` leaves, largest first (one per
+    set bit of ``size``): enough to extend the tree and compute its root without the earlier leaves.
+    The hub signs a checkpoint after each request from the previous checkpoint's range and the new
+    entries only, so signing costs O(new entries + log n), not a read of the whole log."""
+
+    def __init__(self, size: int = 0, nodes: Sequence[bytes] = ()):
+        if len(nodes) != bin(size).count("1"):
+            raise ValueError(f"a compact range of {size} leaves has {bin(size).count('1')} nodes, not {len(nodes)}")
+        self.size, self.nodes = size, list(nodes)
+
+    def append(self, leaf: bytes) -> None:
+        self.nodes.append(leaf)
+        self.size += 1
+        merged = self.size
+        while merged & 1 == 0:  # like a binary counter's carry: equal-sized neighbours merge
+            right, left = self.nodes.pop(), self.nodes.pop()
+            self.nodes.append(node_hash(left, right))
+            merged >>= 1
+
+    def root(self) -> bytes:
+        if not self.nodes:
+            return hashlib.sha256(b"").digest()
+        r = self.nodes[-1]
+        for node in reversed(self.nodes[:-1]):
+            r = node_hash(node, r)
+        return r

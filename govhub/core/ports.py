@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from govhub.core.audit import AuditLog
+from govhub.core.checkpoint import Signer
 from govhub.core.registry import RegistryBackend
 from govhub.core.store import ObjectStore
 
@@ -69,4 +70,8 @@ class Services:
     actor: Actor
     cards: ModelCards | None = None
     platform: PlatformConfig | None = None
+    signer: Signer | None = None
+    """The hub key: signs checkpoints and attestations in the service; readers use its public key only."""
+    checkpoints: ObjectStore | None = None
+    """Where the signed checkpoints are: a second object-locked store that only the service writes."""
     cache_dir: Path = field(default_factory=lambda: Path(".cache") / "govhub" / "policies")

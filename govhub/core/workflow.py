@@ -36,6 +36,7 @@ from govhub import vocabulary as v
 from govhub.canonical import sha256_hex
 from govhub.core import keys
 from govhub.core.audit import AuditEntry
+from govhub.core.checkpoint import fingerprint
 from govhub.core.decision import Decision, Waiver, decide
 from govhub.core.evidence import Evidence
 from govhub.core.gates import GateContext
@@ -470,7 +471,8 @@ def submit(svc: Services, sub: Submission, today: date | None = None) -> SubmitR
             },
         },
     )
-    _record_decision(svc, mv.ref, decision, stored["decision"][1], advisory=advisory)
+    entry = _record_decision(svc, mv.ref, decision, stored["decision"][1], advisory=advisory)
+    _attest(svc, team, mv.ref, model_digest, entry, decision, stored["decision"][1], REGISTERED, [], 0)
     ticket = decision.outcome in v.TICKET_OUTCOMES
     event_id = svc.events.publish(
         v.GATE_DECISION_EVENT,
@@ -484,7 +486,7 @@ def submit(svc: Services, sub: Submission, today: date | None = None) -> SubmitR
 
 def _record_decision(
     svc: Services, ref: str, decision: Decision, decision_sha256: str, advisory: Mapping[str, Any] | None = None
-) -> None:
+) -> AuditEntry:
     details: dict[str, Any] = {
         "outcome": decision.outcome,
         "risk_tier": decision.risk_tier,
@@ -496,7 +498,66 @@ def _record_decision(
     }
     if advisory:
         details["advisory"] = dict(advisory)
-    svc.audit.append("decision", svc.actor.arn, ref, details)
+    return svc.audit.append("decision", svc.actor.arn, ref, details)
+
+
+def _attest(
+    svc: Services,
+    team: str,
+    ref: str,
+    model_sha256: str,
+    entry: AuditEntry,
+    decision: Decision,
+    decision_sha256: str,
+    stage: str,
+    approvals: Sequence[Mapping[str, Any]],
+    required: int,
+) -> str | None:
+    """Issue the decision just recorded as an in-toto statement in a DSSE envelope, signed with the hub
+    key, its subject the model artifact's digest; stored create-only next to the version's records."""
+    if svc.signer is None:
+        return None
+    from govhub.core import attestation
+
+    group, version = parse_ref(ref)
+    stmt = attestation.statement(
+        model_name=ref,
+        artifact_sha256=model_sha256,
+        model_version=ref,
+        decision={"outcome": decision.outcome, "risk_tier": decision.risk_tier, "policy": decision.policy.model_dump()},
+        decision_sha256=decision_sha256,
+        evidence_sha256=decision.evidence_digest,
+        stage=stage,
+        approvals=approvals,
+        approvals_required=required,
+        issued_at=entry.time,
+        audit_entry={"seq": entry.seq, "hash": entry.hash, "type": entry.type, "log": svc.audit.origin()},
+    )
+    key = keys.attestation_key(team, group, version, entry.seq, stage)
+    svc.artifacts.put(key, attestation.envelope(stmt, svc.signer), if_absent=True, content_type="application/json")
+    return svc.artifacts.uri_of(key)
+
+
+def seal(svc: Services) -> Any:
+    """Sign a checkpoint of the audit log as it stands (the service does after every request that
+    appends). Returns the checkpoint, or None for a hub without a signing key."""
+    if svc.signer is None or svc.checkpoints is None:
+        return None
+    return svc.audit.sign_checkpoint(svc.signer, svc.checkpoints)
+
+
+def latest_attestation(svc: Services, team: str, ref: str, stage: str | None = None) -> tuple[str, bytes]:
+    """(URI, envelope) of the newest attestation of ``ref`` (at ``stage``, when given)."""
+    group, version = parse_ref(_canonical_ref(ref))
+    prefix = keys.attestation_prefix(team, group, version)
+    found = [k for k in svc.artifacts.keys(prefix) if stage is None or k.endswith(f"-{stage}.intoto.json")]
+    if not found:
+        raise WorkflowError(
+            f"the hub has issued no attestation for {group}/{version}"
+            + (f" at stage {stage}" if stage else "")
+            + f" under {svc.artifacts.uri_of(prefix)}; check the version and team (`govhub status {group}/{version}`)"
+        )
+    return svc.artifacts.uri_of(found[-1]), svc.artifacts.get(found[-1])
 
 
 def _author(card: Mapping[str, Any]) -> str:
@@ -823,7 +884,8 @@ def grant_waiver(svc: Services, ref: str, gate: str, reason: str, expires: date,
     )
     decision, _ = rejudge(svc, _record(svc, record.ref), today, pack)
     key, digest = _store(svc, record.team, decision.model_dump_json(indent=2).encode())
-    _record_decision(svc, record.ref, decision, digest)
+    entry = _record_decision(svc, record.ref, decision, digest)
+    _attest(svc, record.team, record.ref, record.model_sha256, entry, decision, digest, record.stage, [], 0)
     return decision
 
 
@@ -950,7 +1012,7 @@ def promote(svc: Services, ref: str, stage: str, today: date | None = None) -> M
         description=f"promoted to {stage} by {me}",
         metadata=metadata,
     )
-    svc.audit.append(
+    entry = svc.audit.append(
         "promotion",
         svc.actor.arn,
         ref,
@@ -967,6 +1029,13 @@ def promote(svc: Services, ref: str, stage: str, today: date | None = None) -> M
             "monitoring_plan": plan["sha256"] if plan else None,
         },
     )
+    approvals = [  # who, which stage, when: the justifications stay in the audit log
+        {k: a[k] for k in ("type", "stage", "who", "when")}
+        for a in approvals_of(record.entries)
+        if a["type"] == "approval"
+    ]
+    decision_sha = str(record.decision_entry.details.get("decision_sha256", ""))
+    _attest(svc, record.team, ref, record.model_sha256, entry, decision, decision_sha, stage, approvals, needed)
     if stage == "prod":
         card = json.loads(_document(svc, record, "card"))
         evidence = Evidence.from_json(_document(svc, record, "evidence").decode())
@@ -1039,8 +1108,18 @@ def export(svc: Services, ref: str) -> dict[str, Any]:
     card = json.loads(_document(svc, record, "card"))
     mine = [e for e in entries if e.subject == mv.ref]
     policy_subject = f"policy:{decision.policy.name}@{decision.policy.version}"
-    report = svc.audit.verify()
+    key = _public_key(svc)
+    report = svc.audit.verify(checkpoints=svc.checkpoints, public_key=key) if key is not None else svc.audit.verify()
     approvals = approvals_of(mine)
+    transparency = None
+    if key is not None and svc.checkpoints is not None and svc.signer is not None:
+        transparency = {
+            **svc.audit.inclusion_proofs(mine, svc.checkpoints, key),
+            "public_key_pem": svc.signer.public_key_pem().decode(),
+            "public_key_sha256": fingerprint(svc.signer.public_key_pem()),
+            "verify_with": "govhub audit verify-export PACK.json --public-key hub.pem",
+        }
+    digest = str(record.decision_entry.details.get("decision_sha256", ""))
     return {
         "model_version": mv.ref,
         "registry": {"arn": mv.arn, "approval_status": mv.status, "metadata": dict(mv.metadata)},
@@ -1057,9 +1136,21 @@ def export(svc: Services, ref: str) -> dict[str, Any]:
             "head": report.head_seq,
             "last_hash": report.last_hash,
             "problems": [p.message for p in report.problems],
+            "signed_size": report.signed_size,
         },
+        "transparency": transparency,
+        "decision_document": {"sha256": digest, "text": _document(svc, record, "decision", digest).decode()},
         "model_card": model_card.context(card, decision, evidence, model_ref=mv.ref, approvals=approvals),
     }
+
+
+def _public_key(svc: Services) -> Any:
+    """The hub key's public half (None for a hub without one)."""
+    if svc.signer is None:
+        return None
+    from govhub.core.checkpoint import public_key
+
+    return public_key(svc.signer.public_key_pem())
 
 
 def render_export_html(pack: Mapping[str, Any]) -> str:

@@ -134,7 +134,13 @@ class HubService:
             return _refused(400, str(exc))
         try:
             svc = self.services_for(caller)
-            return self._dispatch(svc, request)
+            try:
+                response = self._dispatch(svc, request)
+            finally:
+                checkpoint = self._seal(svc, request)
+            if checkpoint is not None:
+                response.body["checkpoint"] = {"size": checkpoint.size, "root": checkpoint.root.hex()}
+            return response
         except Blocked as exc:
             return _refused(409, str(exc), exit_code=1, reasons=exc.reasons)
         except _BadRequest as exc:
@@ -147,6 +153,20 @@ class HubService:
             return _refused(
                 500, f"the hub service failed ({type(exc).__name__}); quote incident {incident} to the platform team"
             )
+
+    @staticmethod
+    def _seal(svc: Services, request: _Request) -> Any:
+        """After a request that may have appended, sign a checkpoint of the log. A signing failure
+        never undoes the request: the next request's checkpoint covers these entries too."""
+        from govhub.core import workflow as wf
+
+        if isinstance(request, (Status, Versions)):
+            return None
+        try:
+            return wf.seal(svc)
+        except Exception:  # noqa: BLE001 - logged with the detail; the entries stay and are signed next time
+            log.exception("govhub service: could not sign a checkpoint of the audit log")
+            return None
 
     # ----------------------------------------------------------------- parsing
 

@@ -75,7 +75,9 @@ class AwsHubStack(engine.TerraformStack):
         self.workloads_ou = self._organization()
         self.team_accounts = {t.name: self._team_account(t) for t in self.teams}
         self.key = self._kms_key()
+        self.signing_key = self._signing_key()
         self.audit_bucket = self._audit_store()
+        self.checkpoint_bucket = self._checkpoint_store()
         self.artifact_bucket = self._artifact_store()
         self._publish_pipeline_templates()
         self._record_object_access()
@@ -201,15 +203,16 @@ class AwsHubStack(engine.TerraformStack):
         """The organization trail's ARN; the key and bucket policies name it before the trail exists."""
         return f"arn:aws:cloudtrail:{self.region}:{self.hub.management_account_id}:trail/{names.TRAIL}"
 
+    def _key_administration(self) -> dict:
+        """The governance account administers its keys (through IAM); without it a key is unmanageable."""
+        return iam.statement(
+            "EnableGovernanceAccountAdministration", "kms:*", "*", principals={"AWS": iam.account_root(self.account)}
+        )
+
     def _kms_key(self) -> KmsKey:
         trail_arn = self._trail_arn()
         statements = [
-            iam.statement(
-                "EnableGovernanceAccountAdministration",
-                "kms:*",
-                "*",
-                principals={"AWS": iam.account_root(self.account)},
-            ),
+            self._key_administration(),
             iam.statement(
                 "AllowCloudTrailToEncryptLogs",
                 ["kms:GenerateDataKey*", "kms:DescribeKey"],
@@ -231,6 +234,7 @@ class AwsHubStack(engine.TerraformStack):
             ),
         ]
         audit_arn = f"arn:aws:s3:::{names.audit_bucket_name(self.account, self.region)}"
+        checkpoints_arn = f"arn:aws:s3:::{names.checkpoint_bucket_name(self.account, self.region)}"
         statements.append(
             iam.statement(
                 "OnlyTheHubServiceEncryptsAuditRecords",
@@ -240,7 +244,12 @@ class AwsHubStack(engine.TerraformStack):
                 principals={"AWS": "*"},
                 conditions={
                     "StringLike": {
-                        "kms:EncryptionContext:aws:s3:arn": [audit_arn, f"{audit_arn}/{names.AUDIT_LOG_PREFIX}*"]
+                        "kms:EncryptionContext:aws:s3:arn": [
+                            audit_arn,
+                            f"{audit_arn}/{names.AUDIT_LOG_PREFIX}*",
+                            checkpoints_arn,
+                            f"{checkpoints_arn}/*",
+                        ]
                     },
                     "ArnNotEquals": {"aws:PrincipalArn": self.service_role_arn},
                     "Null": {"kms:EncryptionContext:aws:cloudtrail:arn": "true"},
@@ -270,6 +279,65 @@ class AwsHubStack(engine.TerraformStack):
             tags=self.tags,
         )
 
+    def _signing_key(self) -> KmsKey:
+        """The hub key that signs audit checkpoints and attestations: ECC_NIST_P256 (ECDSA_SHA_256),
+        SIGN_VERIFY. Only the hub service's role may sign, whatever IAM grants anyone else; everyone
+        verifies with the public key (``kms:GetPublicKey``, or offline from the PEM)."""
+        return KmsKey(
+            self,
+            "signing-key",
+            alias=names.SIGNING_KEY_ALIAS.removeprefix("alias/"),
+            description="govhub hub: signs the audit log's checkpoints and the decision attestations",
+            key_spec="ECC_NIST_P256",
+            policy=iam.document(
+                self._key_administration(),
+                iam.statement(
+                    "OnlyTheHubServiceSigns",
+                    "kms:Sign",
+                    "*",
+                    effect="Deny",
+                    principals={"AWS": "*"},
+                    conditions={"ArnNotEquals": {"aws:PrincipalArn": self.service_role_arn}},
+                ),
+            ),
+            tags=self.tags,
+        )
+
+    def _checkpoint_store(self) -> SecureBucket:
+        """The signed checkpoints: a second object-locked bucket, written create-only by the service."""
+        name = names.checkpoint_bucket_name(self.account, self.region)
+        arn = f"arn:aws:s3:::{name}"
+        return SecureBucket(
+            self,
+            "checkpoint-bucket",
+            bucket_name=name,
+            kms_key_arn=self.key.arn,
+            tags=self.tags,
+            object_lock_days=self.config.guardrails.audit_retention_days,
+            policy_statements=self._service_writes_create_only(
+                "OnlyTheHubServiceWritesCheckpoints", f"{arn}/*", "CheckpointsAreCreateOnly", f"{arn}/*"
+            ),
+        )
+
+    def _service_writes_create_only(self, sid: str, writable: str, create_only_sid: str, create_only: str) -> list:
+        """Only the hub service writes (or deletes, or changes retention) under ``writable``, and every
+        write under ``create_only`` must carry ``If-None-Match: *``, so nothing is overwritten."""
+        return [
+            self._only_the_service(
+                sid,
+                ["s3:PutObject", "s3:DeleteObject", "s3:DeleteObjectVersion", "s3:PutObjectRetention"],
+                [writable],
+            ),
+            iam.statement(
+                create_only_sid,
+                "s3:PutObject",
+                create_only,
+                effect="Deny",
+                principals={"AWS": "*"},
+                conditions={"Null": {"s3:if-none-match": "true"}},
+            ),
+        ]
+
     def _audit_store(self) -> SecureBucket:
         name = names.audit_bucket_name(self.account, self.region)
         arn = f"arn:aws:s3:::{name}"
@@ -289,18 +357,11 @@ class AwsHubStack(engine.TerraformStack):
                     principals=iam.service_principal("cloudtrail"),
                     conditions={"StringEquals": {"aws:SourceArn": trail_arn}},
                 ),
-                self._only_the_service(
+                *self._service_writes_create_only(
                     "OnlyTheHubServiceWritesTheAuditLog",
-                    ["s3:PutObject", "s3:DeleteObject", "s3:DeleteObjectVersion", "s3:PutObjectRetention"],
-                    [f"{arn}/{names.AUDIT_LOG_PREFIX}*"],
-                ),
-                iam.statement(
+                    f"{arn}/{names.AUDIT_LOG_PREFIX}*",
                     "AuditEntriesAreCreateOnly",
-                    "s3:PutObject",
                     f"{arn}/{names.AUDIT_LOG_PREFIX}entries/*",
-                    effect="Deny",
-                    principals={"AWS": "*"},
-                    conditions={"Null": {"s3:if-none-match": "true"}},
                 ),
                 iam.statement(
                     "AllowCloudTrailWrite",
@@ -335,7 +396,7 @@ class AwsHubStack(engine.TerraformStack):
     def _record_object_access(self) -> None:
         """Object-level reads and writes of every govhub bucket (hub stores and team data) become
         trail events: tamper-evident, object-locked evidence of who touched which artifact."""
-        buckets = [f"{self.audit_bucket.arn}/", f"{self.artifact_bucket.arn}/"]
+        buckets = [f"{self.audit_bucket.arn}/", f"{self.checkpoint_bucket.arn}/", f"{self.artifact_bucket.arn}/"]
         buckets += [
             f"arn:aws:s3:::{names.team_data_bucket_name(t.name, self.team_accounts[t.name], self.config.region_for(t))}/"
             for t in self.teams
@@ -693,6 +754,14 @@ class AwsHubStack(engine.TerraformStack):
                     ),
                     iam.statement("ListAuditLog", ["s3:ListBucket", "s3:ListBucketVersions"], audit),
                     iam.statement(
+                        "SignCheckpointsAndAttestations", ["kms:Sign", "kms:GetPublicKey"], self.signing_key.arn
+                    ),
+                    iam.statement(
+                        "WriteCheckpoints",
+                        ["s3:GetObject", "s3:PutObject", "s3:ListBucket"],
+                        [self.checkpoint_bucket.arn, f"{self.checkpoint_bucket.arn}/*"],
+                    ),
+                    iam.statement(
                         "StoreRecordsAndReadInboxes",
                         ["s3:GetObject", "s3:PutObject"],
                         [f"{artifacts}/{keys.TEAMS_PREFIX}*", f"{artifacts}/{keys.POLICY_PREFIX}*"],
@@ -814,11 +883,13 @@ class AwsHubStack(engine.TerraformStack):
             if groups
             else None
         )
+        checkpoints = self.checkpoint_bucket.arn
         read_audit = iam.statement(
             "ReadAuditLog",
             ["s3:GetObject", "s3:GetObjectVersion", "s3:ListBucket", "s3:ListBucketVersions"],
-            [audit, f"{audit}/{names.AUDIT_LOG_PREFIX}*"],
+            [audit, f"{audit}/{names.AUDIT_LOG_PREFIX}*", checkpoints, f"{checkpoints}/*"],
         )
+        public_key = self._read_public_key()
         read_artifacts = iam.statement(
             "ReadArtifacts", ["s3:GetObject", "s3:ListBucket"], [artifacts, f"{artifacts}/*"]
         )
@@ -876,6 +947,7 @@ class AwsHubStack(engine.TerraformStack):
                         self.ecr.arn,
                     ),
                     decrypt,
+                    public_key,
                     invoke,
                 ]
                 if s
@@ -888,7 +960,7 @@ class AwsHubStack(engine.TerraformStack):
             trust=self._human_trust(),
             tags=self.tags,
             description="govhub: approve, reject and waive through the hub service; read the record",
-            statements=[s for s in [read_registry, read_audit, read_artifacts, decrypt, invoke] if s],
+            statements=[s for s in [read_registry, read_audit, read_artifacts, decrypt, public_key, invoke] if s],
         )
         roles["auditor"] = ServiceRole(
             self,
@@ -911,10 +983,11 @@ class AwsHubStack(engine.TerraformStack):
                             "s3:ListBucket",
                             "s3:ListBucketVersions",
                         ],
-                        [audit, f"{audit}/*", artifacts, f"{artifacts}/*"],
+                        [audit, f"{audit}/*", checkpoints, f"{checkpoints}/*", artifacts, f"{artifacts}/*"],
                     ),
                     read_registry,
                     decrypt,
+                    public_key,
                     iam.statement("LookupTrailEvents", "cloudtrail:LookupEvents", "*"),
                 ]
                 if s
@@ -953,6 +1026,7 @@ class AwsHubStack(engine.TerraformStack):
                     iam.statement("EcrLogin", "ecr:GetAuthorizationToken", "*"),
                     read_registry,
                     decrypt,
+                    public_key,
                     invoke,
                 ]
                 if s
@@ -961,6 +1035,10 @@ class AwsHubStack(engine.TerraformStack):
         for team in self.teams:
             roles[f"submit-{team.name}"] = self._team_submitter(team, invoke)
         return roles
+
+    def _read_public_key(self) -> dict:
+        """Verifying the hub's signatures (checkpoints, attestations) needs its public key, nothing more."""
+        return iam.statement("ReadHubPublicKey", ["kms:GetPublicKey", "kms:DescribeKey"], self.signing_key.arn)
 
     def _team_submitter(self, team: Team, invoke: dict) -> ServiceRole:
         """The one door from a team's account into the hub: upload a submission to the team's inbox,
@@ -1006,6 +1084,7 @@ class AwsHubStack(engine.TerraformStack):
                     },
                 ),
                 iam.statement("EncryptUploads", ["kms:Decrypt", "kms:GenerateDataKey"], self.key.arn),
+                self._read_public_key(),
                 invoke,
             ],
         )
@@ -1036,9 +1115,16 @@ class AwsHubStack(engine.TerraformStack):
         return AwsHubFacts(teams=teams)
 
     def _outputs(self) -> None:
+        # The hub's public key, published as an output for auditors and deployment pipelines to pin.
+        self.public_key = aws.data_aws_kms_public_key.DataAwsKmsPublicKey(
+            self, "signing-public-key", key_id=self.signing_key.arn
+        )
         outputs = {
             "artifact_bucket": self.artifact_bucket.name,
             "audit_bucket": self.audit_bucket.name,
+            "checkpoint_bucket": self.checkpoint_bucket.name,
+            "signing_key_arn": self.signing_key.arn,
+            "signing_public_key_pem": self.public_key.public_key_pem,
             "kms_key_arn": self.key.arn,
             "event_bus_arn": self.bus.arn,
             "alerts_topic_arn": self.alerts.arn,

@@ -38,7 +38,9 @@ def assume_role_provider(
 
 
 class KmsKey(engine.Construct):
-    """A customer-managed KMS key with rotation and an alias."""
+    """A customer-managed KMS key with an alias: symmetric with yearly rotation, or (``key_spec``) an
+    asymmetric signing key, which KMS cannot rotate (a new key and alias replace it, and the old public
+    key stays published for the signatures it made)."""
 
     def __init__(
         self,
@@ -50,13 +52,16 @@ class KmsKey(engine.Construct):
         policy: str,
         tags: Mapping[str, str],
         provider: Any = None,
+        key_spec: str | None = None,
     ):
         super().__init__(scope, id_)
         self.key = aws.kms_key.KmsKey(
             self,
             "key",
             description=description,
-            enable_key_rotation=True,
+            enable_key_rotation=None if key_spec else True,
+            customer_master_key_spec=key_spec,
+            key_usage="SIGN_VERIFY" if key_spec else None,
             deletion_window_in_days=30,
             policy=policy,
             tags=dict(tags),

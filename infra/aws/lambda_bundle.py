@@ -10,7 +10,7 @@ The zip holds exactly what the function runs:
   botocore among them, so that the service never depends on the SDK version a Lambda runtime happens
   to carry (S3 conditional writes need a recent botocore).
 
-Compiled dependencies (pydantic-core, PyYAML, MarkupSafe) must match the Lambda runtime: the build must
+Compiled dependencies (pydantic-core, PyYAML, MarkupSafe, cryptography) must match the Lambda runtime: the build must
 run on Linux x86_64 with the runtime's Python minor version (CI and these machines do); otherwise the
 build refuses with what to do. The zip is deterministic (sorted entries, fixed timestamps), so the same
 sources give the same ``source_code_hash`` and Terraform sees no change; it is cached by content.
@@ -49,6 +49,9 @@ DISTRIBUTIONS = (
     "python-dateutil",
     "six",
     "urllib3",
+    "cryptography",  # verifies the hub key's signatures (checkpoints are signed by KMS)
+    "cffi",
+    "pycparser",
 )
 SERVICE_TEMPLATES = ("__init__.py", "audit", "model_card", "reports")
 EPOCH = (1980, 1, 1, 0, 0, 0)

@@ -91,6 +91,42 @@ def test_the_kms_signer_signs_checkpoints_that_verify_offline() -> None:
     assert checkpoint.verify(stored, checkpoint.public_key(pem)) == cp
 
 
+def test_a_message_over_4_kib_is_signed_as_its_digest_and_verifies_over_the_message() -> None:
+    """moto's KMS has no MessageType=DIGEST, so this fake stands at the KMS client boundary and does
+    what the KMS API reference says Sign does: RAW messages are hashed with SHA-256 by KMS, DIGEST
+    messages are the 32-byte digest already; both yield a DER ECDSA signature."""
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec, utils
+
+    from govhub.backends.aws.signing import RAW_LIMIT, KmsSigner
+
+    class FakeKms:
+        def __init__(self) -> None:
+            self.key = ec.generate_private_key(ec.SECP256R1())
+            self.calls: list[str] = []
+
+        def sign(self, *, KeyId, Message, MessageType, SigningAlgorithm):  # noqa: N803 - the API's names
+            assert SigningAlgorithm == "ECDSA_SHA_256" and len(Message) <= RAW_LIMIT
+            self.calls.append(MessageType)
+            if MessageType == "DIGEST":
+                assert len(Message) == 32
+                return {"Signature": self.key.sign(Message, ec.ECDSA(utils.Prehashed(hashes.SHA256())))}
+            return {"Signature": self.key.sign(Message, ec.ECDSA(hashes.SHA256()))}
+
+        def get_public_key(self, *, KeyId):  # noqa: N803
+            der = self.key.public_key().public_bytes(
+                serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+            )
+            return {"PublicKey": der}
+
+    kms = FakeKms()
+    signer = KmsSigner(kms, "alias/govhub/audit-signing")
+    key = checkpoint.public_key(signer.public_key_pem())
+    for message in (b"x" * RAW_LIMIT, b"y" * (RAW_LIMIT + 1)):
+        key.verify(signer.sign(message), message, ec.ECDSA(hashes.SHA256()))
+    assert kms.calls == ["RAW", "DIGEST"]
+
+
 # --------------------------------------------------------------------------- the attacks
 
 
@@ -277,7 +313,7 @@ def test_the_cli_signs_and_verifies_checkpoints_with_the_public_key_only(tmp_pat
         "--public-key",
         str(tmp_path / "hub.pem"),
     ]
-    assert main(verify) == 0 and "every signed checkpoint" in capsys.readouterr().out
+    assert main(verify) == 0 and "signed checkpoints in" in capsys.readouterr().out
     for name in ("000000000005.json", "000000000004.json"):
         (log / ENTRIES / name).unlink()
     (log / HEAD).unlink()

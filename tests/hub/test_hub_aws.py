@@ -34,22 +34,22 @@ EXPECTED_HUB_RESOURCES = {
     "aws_iam_role_policy": 8,
     "aws_lambda_function": 1,
     "aws_lambda_function_url": 1,
-    "aws_kms_alias": 1,
-    "aws_kms_key": 1,
+    "aws_kms_alias": 2,
+    "aws_kms_key": 2,
     "aws_organizations_account": 1,
     "aws_organizations_organizational_unit": 1,
     "aws_organizations_policy": 2,
     "aws_organizations_policy_attachment": 2,
-    "aws_s3_bucket": 2,
-    "aws_s3_bucket_lifecycle_configuration": 2,
-    "aws_s3_bucket_notification": 2,
-    "aws_s3_bucket_object_lock_configuration": 1,
-    "aws_s3_bucket_ownership_controls": 2,
-    "aws_s3_bucket_policy": 2,
-    "aws_s3_bucket_public_access_block": 2,
-    "aws_s3_bucket_server_side_encryption_configuration": 2,
-    "aws_s3_object": 3,
-    "aws_s3_bucket_versioning": 2,
+    "aws_s3_bucket": 3,
+    "aws_s3_bucket_lifecycle_configuration": 3,
+    "aws_s3_bucket_notification": 3,
+    "aws_s3_bucket_object_lock_configuration": 2,
+    "aws_s3_bucket_ownership_controls": 3,
+    "aws_s3_bucket_policy": 3,
+    "aws_s3_bucket_public_access_block": 3,
+    "aws_s3_bucket_server_side_encryption_configuration": 3,
+    "aws_s3_object": 6,
+    "aws_s3_bucket_versioning": 3,
     "aws_sagemaker_model_package_group": 5,
     "aws_sagemaker_model_package_group_policy": 5,
     "aws_sns_topic": 1,
@@ -61,7 +61,7 @@ EXPECTED_HUB_RESOURCES = {
 
 def test_hub_has_exactly_the_expected_resource_set(hub: dict) -> None:
     assert {t: len(v) for t, v in hub["resource"].items()} == EXPECTED_HUB_RESOURCES
-    assert set(hub["data"]) == {"aws_organizations_organization"}
+    assert set(hub["data"]) == {"aws_organizations_organization", "aws_kms_public_key"}
 
 
 def test_providers_assume_the_access_role_in_governance_and_management_accounts(hub: dict) -> None:
@@ -119,7 +119,7 @@ def test_vended_account_is_created_in_the_workloads_ou(hub: dict) -> None:
 def test_audit_bucket_is_object_locked_in_compliance_mode_and_tls_only(hub: dict) -> None:
     bucket = by_path(hub, "aws_s3_bucket", "audit-bucket/bucket")
     assert bucket["bucket"] == "govhub-audit-222222222222-eu-west-1" and bucket["object_lock_enabled"] is True
-    lock = only(hub, "aws_s3_bucket_object_lock_configuration")
+    lock = by_path(hub, "aws_s3_bucket_object_lock_configuration", "audit-bucket/object-lock")
     assert lock["bucket"] == ref(hub, "aws_s3_bucket", "audit-bucket/bucket", "id")
     assert lock["rule"]["default_retention"] == {"mode": "COMPLIANCE", "days": 2555}
     assert by_path(hub, "aws_s3_bucket_versioning", "audit-bucket/versioning")["versioning_configuration"] == {
@@ -155,7 +155,7 @@ def test_organization_trail_writes_encrypted_validated_logs_to_the_audit_bucket(
 
 
 def test_kms_key_rotates_and_grants_spokes_only_s3_and_ecr_use(hub: dict) -> None:
-    key = only(hub, "aws_kms_key")
+    key = by_path(hub, "aws_kms_key", "hub-key/key")
     assert key["//"]["metadata"]["path"] == "hub-aws/hub-key/key" and KEY == ref(
         hub, "aws_kms_key", "hub-key/key", "arn"
     )
@@ -176,7 +176,34 @@ def test_kms_key_rotates_and_grants_spokes_only_s3_and_ecr_use(hub: dict) -> Non
     assert spokes["Condition"] == {
         "StringEquals": {"kms:ViaService": ["s3.eu-west-1.amazonaws.com", "ecr.eu-west-1.amazonaws.com"]}
     }
-    assert only(hub, "aws_kms_alias")["name"] == "alias/govhub/hub"
+    assert by_path(hub, "aws_kms_alias", "hub-key/alias")["name"] == "alias/govhub/hub"
+
+
+def test_the_signing_key_signs_for_the_service_alone_into_a_locked_create_only_checkpoint_bucket(hub: dict) -> None:
+    key = by_path(hub, "aws_kms_key", "signing-key/key")
+    assert key["customer_master_key_spec"] == "ECC_NIST_P256" and key["key_usage"] == "SIGN_VERIFY"
+    assert "enable_key_rotation" not in key  # KMS cannot rotate asymmetric keys
+    st = statements(key["policy"])
+    deny = st["OnlyTheHubServiceSigns"]
+    assert deny["Effect"] == "Deny" and deny["Action"] == ["kms:Sign"] and deny["Principal"] == {"AWS": "*"}
+    assert deny["Condition"] == {"ArnNotEquals": {"aws:PrincipalArn": SERVICE_ROLE}}
+    assert by_path(hub, "aws_kms_alias", "signing-key/alias")["name"] == "alias/govhub/audit-signing"
+    signing = ref(hub, "aws_kms_key", "signing-key/key", "arn")
+    inline = {b["name"]: statements(b["policy"]) for b in resources(hub, "aws_iam_role_policy").values()}
+    signers = {n for n, sts in inline.items() for _, a, r in _expanded(sts) if a == "kms:sign"}
+    assert signers == {"govhub-hub-service-permissions"}
+    readers = {n for n, sts in inline.items() if "ReadHubPublicKey" in sts}
+    assert readers == set(inline) - {"govhub-hub-service-permissions"}
+    assert all(inline[n]["ReadHubPublicKey"]["Resource"] == [signing] for n in readers)
+    bucket = by_path(hub, "aws_s3_bucket", "checkpoint-bucket/bucket")
+    assert bucket["bucket"] == "govhub-checkpoints-222222222222-eu-west-1" and bucket["object_lock_enabled"] is True
+    lock = by_path(hub, "aws_s3_bucket_object_lock_configuration", "checkpoint-bucket/object-lock")
+    assert lock["rule"]["default_retention"] == {"mode": "COMPLIANCE", "days": 2555}
+    bp = statements(by_path(hub, "aws_s3_bucket_policy", "checkpoint-bucket/policy")["policy"])
+    assert bp["OnlyTheHubServiceWritesCheckpoints"]["Condition"] == {"ArnNotEquals": {"aws:PrincipalArn": SERVICE_ROLE}}
+    assert bp["CheckpointsAreCreateOnly"]["Condition"] == {"Null": {"s3:if-none-match": "true"}}
+    outputs = hub["output"]
+    assert "${data.aws_kms_public_key." in outputs["out-signing_public_key_pem"]["value"]
 
 
 def test_artifact_bucket_lets_teams_read_their_prefix_and_only_the_service_write_records(hub: dict) -> None:
@@ -358,7 +385,14 @@ def test_only_the_hub_service_role_may_write_the_registry_audit_log_cards_and_re
         s3_writes = {r for _, a, r in grants if a in ("s3:putobject", "s3:deleteobject", "s3:deleteobjectversion")}
         if name == "govhub-hub-service-permissions":
             assert writes == HUB_WRITES - {"sagemaker:deletemodelpackage"}
-            assert s3_writes == {f"{audit}/govhub-audit-log/*", f"{artifacts}/teams/*", f"{artifacts}/policies/*"}
+            checkpoints = ref(hub, "aws_s3_bucket", "checkpoint-bucket/bucket", "arn")
+            assert s3_writes == {
+                f"{audit}/govhub-audit-log/*",
+                checkpoints,
+                f"{checkpoints}/*",
+                f"{artifacts}/teams/*",
+                f"{artifacts}/policies/*",
+            }
             continue
         assert writes == set(), f"{name} may write the hub: {sorted(writes)}"
         team = name.removeprefix("govhub-submit-").removesuffix("-permissions") if "submit" in name else None
@@ -418,8 +452,11 @@ def test_hub_publishes_the_pipeline_templates_to_the_artifact_store(hub: dict) -
         == set(published())
         == {
             "pipelines/1.0.0/aws/sagemaker_pipeline.json.j2",
+            "pipelines/1.0.0/aws/sagemaker_deploy_pipeline.json.j2",
             "pipelines/1.0.0/azure/azureml_pipeline.yml.j2",
+            "pipelines/1.0.0/azure/azureml_deploy.yml.j2",
             "pipelines/1.0.0/gcp/vertex_pipeline.py.j2",
+            "pipelines/1.0.0/gcp/vertex_deploy_pipeline.py.j2",
         }
     )
     for key, body in objects.items():
@@ -457,6 +494,7 @@ def test_trail_records_object_access_to_every_govhub_bucket(hub: dict) -> None:
     assert sorted(data["values"]) == sorted(
         [
             ref(hub, "aws_s3_bucket", "audit-bucket/bucket", "arn") + "/",
+            ref(hub, "aws_s3_bucket", "checkpoint-bucket/bucket", "arn") + "/",
             ref(hub, "aws_s3_bucket", "artifact-bucket/bucket", "arn") + "/",
             "arn:aws:s3:::fraud-data-333333333333-eu-west-1/",
             f"arn:aws:s3:::recsys-data-{RECSYS}-eu-central-1/",

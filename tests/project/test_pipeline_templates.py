@@ -20,8 +20,13 @@ OPERATION = {
     "QualityCheck": "CreateProcessingJob",
     "Training": "CreateTrainingJob",
     "RegisterModel": "CreateModelPackage",
+    "Model": "CreateModel",
 }
-NAME_FIELD = {"CreateProcessingJob": "ProcessingJobName", "CreateTrainingJob": "TrainingJobName"}
+NAME_FIELD = {
+    "CreateProcessingJob": "ProcessingJobName",
+    "CreateTrainingJob": "TrainingJobName",
+    "CreateModel": "ModelName",
+}
 
 
 def _resolve(value, parameters):
@@ -38,21 +43,13 @@ def _resolve(value, parameters):
     return value
 
 
-def test_sagemaker_pipeline_steps_validate_against_the_service_model(tmp_path: Path, monkeypatch) -> None:
+def _validate_sagemaker(definition: dict, monkeypatch) -> None:
+    """Every step's arguments against botocore's SageMaker service model, then CreatePipeline on moto."""
     import boto3
     from botocore.validate import ParamValidator
     from moto import mock_aws
 
-    project = new_project(context("aws", "github-actions", "high"), tmp_path)
-    definition = json.loads((project / "pipelines" / "sagemaker_pipeline.json").read_text())
     assert definition["Version"] == "2020-12-01"
-    assert [s["Type"] for s in definition["Steps"]] == [
-        "Processing",
-        "Training",
-        "ClarifyCheck",
-        "QualityCheck",
-        "RegisterModel",
-    ]
     names = {s["Name"] for s in definition["Steps"]}
     assert all(set(s.get("DependsOn", [])) <= names for s in definition["Steps"])
     parameters = {p["Name"]: p["DefaultValue"] for p in definition["Parameters"]}
@@ -73,6 +70,50 @@ def test_sagemaker_pipeline_steps_validate_against_the_service_model(tmp_path: P
             PipelineName="credit", PipelineDefinition=json.dumps(definition), RoleArn=parameters["ExecutionRole"]
         )
         assert json.loads(sm.describe_pipeline(PipelineName="credit")["PipelineDefinition"]) == definition
+
+
+def test_sagemaker_pipeline_steps_validate_against_the_service_model(tmp_path: Path, monkeypatch) -> None:
+    project = new_project(context("aws", "github-actions", "high"), tmp_path)
+    definition = json.loads((project / "pipelines" / "sagemaker_pipeline.json").read_text())
+    assert [s["Type"] for s in definition["Steps"]] == [
+        "Processing",
+        "Training",
+        "ClarifyCheck",
+        "QualityCheck",
+        "Processing",
+    ]
+    # the hub registry takes versions from the hub service only: the last step submits, it does not register
+    submit = definition["Steps"][-1]
+    assert submit["Name"] == "SubmitToHub"
+    script = submit["Arguments"]["AppSpecification"]["ContainerEntrypoint"][2]
+    assert "govhub submit --team fraud --use-case credit-scoring" in script
+    assert "RegisterModel" not in json.dumps(definition)
+    _validate_sagemaker(definition, monkeypatch)
+
+
+def _ancestors(steps: dict[str, dict], name: str) -> set[str]:
+    out: set[str] = set()
+    for parent in steps[name].get("DependsOn", []):
+        out |= {parent} | _ancestors(steps, parent)
+    return out
+
+
+def test_sagemaker_deploy_pipeline_verifies_the_attestation_before_anything_is_served(
+    tmp_path: Path, monkeypatch
+) -> None:
+    project = new_project(context("aws", "github-actions", "high"), tmp_path)
+    definition = json.loads((project / "pipelines" / "sagemaker_deploy_pipeline.json").read_text())
+    steps = {s["Name"]: s for s in definition["Steps"]}
+    assert list(steps) == ["VerifyAttestation", "CreateModel", "DeployEndpoint"]
+    for name in ("CreateModel", "DeployEndpoint"):
+        assert "VerifyAttestation" in _ancestors(steps, name), name
+    deploy = steps["DeployEndpoint"]["Arguments"]
+    assert deploy["ProcessingInputs"][0]["S3Input"]["S3Uri"] == {
+        "Get": "Steps.VerifyAttestation.ProcessingOutputConfig.Outputs['verified'].S3Output.S3Uri"
+    }
+    script = " ".join(deploy["AppSpecification"]["ContainerEntrypoint"])
+    assert script.index("artifact.txt") < script.index("create-endpoint-config") < script.index("create-endpoint ")
+    _validate_sagemaker(definition, monkeypatch)
 
 
 def test_sagemaker_step_validation_can_fail(tmp_path: Path) -> None:
@@ -130,3 +171,37 @@ def test_vertex_pipeline_compiles_with_kfp(tmp_path: Path) -> None:
         "train",
     }
     assert "--tier" in json.dumps(spec) and "limited" in json.dumps(spec)
+
+
+def test_azureml_deploy_pipeline_cannot_deploy_without_the_verify_job(tmp_path: Path) -> None:
+    from azure.ai.ml import load_job
+
+    project = new_project(context("azure", "gitlab-ci", "high"), tmp_path)
+    job = load_job(source=project / "pipelines" / "azureml_deploy.yml")
+    assert set(job.jobs) == {"verify", "deploy"}
+    verify = job.jobs["verify"].command
+    assert verify.index("govhub attest fetch") < verify.index("govhub attest verify")
+    assert "--stage prod" in verify and "--public-key-sha256" in verify
+    assert str(job.jobs["deploy"].inputs["verified"]._data) == "${{parent.jobs.verify.outputs.verified}}"
+    assert job.jobs["deploy"].command.index("attestation.intoto.json") < job.jobs["deploy"].command.index(
+        "online-deployment create"
+    )
+
+
+def test_vertex_deploy_pipeline_compiles_and_deploys_only_after_verification(tmp_path: Path) -> None:
+    project = new_project(context("gcp", "github-actions", "high"), tmp_path)
+    result = subprocess.run(
+        [sys.executable, "pipelines/vertex_deploy_pipeline.py"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    spec = json.loads((project / "vertex_deploy_pipeline.json").read_text())
+    tasks = spec["root"]["dag"]["tasks"]
+    assert set(tasks) == {"verify-attestation", "deploy"}
+    assert tasks["deploy"]["dependentTasks"] == ["verify-attestation"]
+    verified = tasks["deploy"]["inputs"]["parameters"]["verified_artifact"]["taskOutputParameter"]
+    assert verified["producerTask"] == "verify-attestation"
+    assert '"attest", "verify"' in json.dumps(spec) or "attest" in json.dumps(spec)

@@ -85,7 +85,7 @@ def test_bake_has_exactly_the_expected_files_all_rendered(baked, combo) -> None:
     cloud, ci, tier = combo
     project = baked[combo]
     pkg = project.name.replace("-", "_")
-    expected = {f.format(pkg=pkg) for f in COMMON} | CI[ci] | {f"pipelines/{PIPELINE_FILES[cloud]}"}
+    expected = {f.format(pkg=pkg) for f in COMMON} | CI[ci] | {f"pipelines/{name}" for name in PIPELINE_FILES[cloud]}
     assert files(project) == expected
     for rel in expected - {"data/sample.csv"}:
         text = AZUREML_EXPRESSION.sub("", (project / rel).read_text())  # Azure ML's own ${{...}} syntax
@@ -188,8 +188,13 @@ def test_project_new_takes_the_team_context_from_the_platform_config(tmp_path: P
     )
     assert governance["hub"]["submit_role"] == "arn:aws:iam::222222222222:role/govhub/govhub-submit-fraud"
     pipeline = json.loads((project / "pipelines" / "sagemaker_pipeline.json").read_text())
-    register = next(s for s in pipeline["Steps"] if s["Type"] == "RegisterModel")
-    assert register["Arguments"]["ModelPackageGroupName"] == governance["hub"]["registry"]
+    submit = next(s for s in pipeline["Steps"] if s["Name"] == "SubmitToHub")  # the hub service registers
+    assert (
+        "govhub submit --team fraud --use-case credit-scoring"
+        in submit["Arguments"]["AppSpecification"]["ContainerEntrypoint"][2]
+    )
+    image = {p["Name"]: p["DefaultValue"] for p in pipeline["Parameters"]}["GovhubImage"]
+    assert image == "222222222222.dkr.ecr.eu-west-1.amazonaws.com/govhub/pipeline-images:govhub-1.0.0"
     assert "uv sync" in (project / ".gitlab-ci.yml").read_text()
     gitlab = yaml.safe_load((project / ".gitlab-ci.yml").read_text())
     assert "govhub submit --team fraud" in gitlab["submit"]["script"][0]
@@ -264,7 +269,12 @@ def test_update_shows_and_applies_a_newer_template_and_keeps_user_changes(tmp_pa
     plan = plan_update(project, template)
     assert (plan.current, plan.target) == ("1.0.0", "1.1.0")
     # the version is recorded in governance.yaml and the pipeline's metadata, so those change too
-    assert set(plan.changed) == {"model_card.yaml", "governance.yaml", "pipelines/sagemaker_pipeline.json"}
+    assert set(plan.changed) == {
+        "model_card.yaml",
+        "governance.yaml",
+        "pipelines/sagemaker_pipeline.json",
+        "pipelines/sagemaker_deploy_pipeline.json",
+    }
     assert plan.conflicts == ["README.md"] and set(plan.added) == {"CONTRIBUTING.md"}
     assert (
         '+limitations: "Trained on the bundled synthetic sample; not validated on real applicants. Replace before use; see the hub\'s data policy."'
@@ -288,6 +298,6 @@ def test_pipelines_render_for_every_cloud_from_the_hub_templates() -> None:
         "hub_account": "",
         "hub_region": "",
     }
-    for cloud in ("aws", "azure", "gcp"):
-        text = render_pipeline(cloud, ctx)
+    for cloud, name in ((c, n) for c, names in PIPELINE_FILES.items() for n in names):
+        text = render_pipeline(cloud, ctx, name)
         assert "{{" not in AZUREML_EXPRESSION.sub("", text), cloud

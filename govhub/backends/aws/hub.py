@@ -30,6 +30,8 @@ class AwsHubCoordinates:
     event_bus: str
     ticket_queue: str
     retention_days: int
+    checkpoint_bucket: str = ""
+    signing_key: str = ""
 
     @classmethod
     def from_config(cls, config: Any) -> AwsHubCoordinates:
@@ -45,6 +47,8 @@ class AwsHubCoordinates:
             event_bus=names.EVENT_BUS,
             ticket_queue=names.TICKET_QUEUE,
             retention_days=config.guardrails.audit_retention_days,
+            checkpoint_bucket=names.checkpoint_bucket_name(account, region),
+            signing_key=names.signing_key_arn(account, region),
         )
 
     def role_arn(self, role: str) -> str:
@@ -155,6 +159,7 @@ class SageMakerCards:
 def services(session: Any, coords: AwsHubCoordinates) -> Services:
     """The workflow's services backed by the hub account, for a session that acts as a hub role."""
     from govhub.backends.aws.registry import SageMakerRegistry
+    from govhub.backends.aws.signing import KmsSigner
     from govhub.backends.aws.store import S3Store
     from govhub.core.audit import AuditLog
 
@@ -169,4 +174,10 @@ def services(session: Any, coords: AwsHubCoordinates) -> Services:
         events=EventBridgePublisher(session.client("events", region_name=coords.region), coords.event_bus),
         cards=SageMakerCards(session.client("sagemaker", region_name=coords.region)),
         actor=caller(session, coords.region),
+        signer=KmsSigner(session.client("kms", region_name=coords.region), coords.signing_key)
+        if coords.signing_key
+        else None,
+        checkpoints=S3Store(session.client("s3", region_name=coords.region), coords.checkpoint_bucket)
+        if coords.checkpoint_bucket
+        else None,
     )

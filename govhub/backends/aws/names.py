@@ -20,6 +20,8 @@ EVENT_BUS = "govhub-governance"
 ECR_REPOSITORY = "govhub/pipeline-images"
 TRAIL = "govhub-org-trail"
 AUDIT_LOG_PREFIX = "govhub-audit-log/"
+SIGNING_KEY_ALIAS = "alias/govhub/audit-signing"
+"""The hub's asymmetric KMS key (ECC_NIST_P256, SIGN_VERIFY): signs audit checkpoints and attestations."""
 TICKET_QUEUE = "govhub-tickets"
 POLICY_PREFIX = keys.POLICY_PREFIX
 GATE_DECISION_SOURCE = v.EVENT_SOURCE
@@ -66,6 +68,15 @@ def team_data_bucket_name(team: str, account_id: str, region: str) -> str:
 
 def audit_bucket_name(account_id: str, region: str) -> str:
     return f"govhub-audit-{account_id}-{region}"
+
+
+def checkpoint_bucket_name(account_id: str, region: str) -> str:
+    """The signed checkpoints of the audit log: a second object-locked bucket that only the service writes."""
+    return f"govhub-checkpoints-{account_id}-{region}"
+
+
+def signing_key_arn(account_id: str, region: str) -> str:
+    return f"arn:aws:kms:{region}:{account_id}:{SIGNING_KEY_ALIAS}"
 
 
 def artifact_bucket_name(account_id: str, region: str) -> str:
