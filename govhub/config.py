@@ -24,6 +24,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
 from govhub.core.identity import Directory, IdentityError, Person, canonical, confusable_pairs
+from govhub.problems import describe
 from govhub.vocabulary import CLOUDS, RISK_TIERS, Cloud, RiskTier, highest_tier
 
 __all__ = [
@@ -363,7 +364,7 @@ def parse_config(text: str, source: str = "<string>") -> PlatformConfig:
     try:
         config = PlatformConfig.model_validate(data)
     except ValidationError as exc:
-        problems.extend(_translate(err, lines) for err in exc.errors())
+        problems.extend(_translate(err, lines) for err in _misspellings_merged(exc.errors(), lines))
     problems.extend(_semantic_problems(data, lines))
     if problems:
         raise ConfigError(source, _dedupe(problems))
@@ -457,6 +458,22 @@ def _inner_model(annotation: Any) -> Any:
     return None
 
 
+def _misspellings_merged(errors: list[Any], lines: Mapping[tuple, int]) -> list[Any]:
+    """A misspelled required key is one mistake, not two: drop the "missing" error of a key when an
+    unknown key beside it is its close match (the unknown key's problem says "did you mean")."""
+    missing = {tuple(e["loc"]) for e in errors if e["type"] == "missing"}
+    covered = set()
+    for e in errors:
+        loc = tuple(e["loc"])
+        if e["type"] != "extra_forbidden" or not loc:
+            continue
+        model = _model_at(loc)
+        close = difflib.get_close_matches(str(loc[-1]), sorted(model.model_fields) if model else [], n=1)
+        if close and loc[:-1] + (close[0],) in missing:
+            covered.add(loc[:-1] + (close[0],))
+    return [e for e in errors if not (e["type"] == "missing" and tuple(e["loc"]) in covered)]
+
+
 def _translate(err: Mapping[str, Any], lines: Mapping[tuple, int]) -> Problem:
     """Turn one pydantic error into a Problem with a fix a person can act on."""
     loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-")))
@@ -471,6 +488,13 @@ def _translate(err: Mapping[str, Any], lines: Mapping[tuple, int]) -> Problem:
         model = _model_at(loc)
         allowed = sorted(model.model_fields) if model else []
         close = difflib.get_close_matches(str(field), allowed, n=1)
+        if close and model is not None and model.model_fields[close[0]].is_required():
+            return Problem(
+                path,
+                f"unknown key {field!r}; the required key {close[0]!r} is missing",
+                f"did you mean {close[0]!r}? rename {field} to {close[0]}",
+                line,
+            )
         hint = f"did you mean {close[0]!r}? " if close else ""
         return Problem(path, f"unknown key {field!r}", f"{hint}remove it or use one of: {', '.join(allowed)}", line)
     if kind == "missing":
@@ -515,7 +539,7 @@ def _translate(err: Mapping[str, Any], lines: Mapping[tuple, int]) -> Problem:
     if kind == "string_pattern_mismatch":
         desc = _description(loc, field)
         return Problem(path, f"invalid value {value!r}" + (f": expected {desc}" if desc else ""), fix, line)
-    return Problem(path, f"invalid value {value!r}: {err['msg']}", fix, line)
+    return Problem(path, f"invalid value {value!r}: {describe(err)}", fix, line)
 
 
 def _semantic_problems(data: Mapping[str, Any], lines: Mapping[tuple, int]) -> list[Problem]:
@@ -561,6 +585,8 @@ def _semantic_problems(data: Mapping[str, Any], lines: Mapping[tuple, int]) -> l
                 )
 
     def check_region(loc: tuple, cloud: str, region: Any) -> None:
+        if not isinstance(data.get("guardrails"), dict):
+            return  # no guardrails section (or a misspelled one): that is the problem to report
         if not isinstance(region, str) or cloud not in allowed:
             if isinstance(region, str) and cloud not in allowed and cloud in CLOUDS:
                 add(
@@ -601,6 +627,7 @@ def _semantic_problems(data: Mapping[str, Any], lines: Mapping[tuple, int]) -> l
         return problems
     names: dict[str, int] = {}
     accounts: dict[str, int] = {}
+    networks: list[tuple[Any, ipaddress.IPv4Network]] = []  # (team name, vpc_cidr) seen so far
     for i, team in enumerate(teams or []):
         if not isinstance(team, dict):
             continue
@@ -656,7 +683,7 @@ def _semantic_problems(data: Mapping[str, Any], lines: Mapping[tuple, int]) -> l
                 seen_cases[case_name] = j
             if (
                 isinstance(uc, dict)
-                and tiers is not None
+                and tiers  # an empty list is reported once, as itself
                 and uc.get("risk_tier") in RISK_TIERS
                 and uc["risk_tier"] not in tiers
             ):
@@ -666,10 +693,28 @@ def _semantic_problems(data: Mapping[str, Any], lines: Mapping[tuple, int]) -> l
                     f"{uc['risk_tier']!r}, which team {name!r} may not carry (allowed: {', '.join(map(str, tiers))})",
                     f"add {uc['risk_tier']!r} to teams[{i}].risk_tiers, or lower the use case's tier",
                 )
+        for j, uc in enumerate(team.get("use_cases") or []):
+            attrs = uc.get("protected_attributes") if isinstance(uc, dict) else None
+            for attr, members in (attrs or {}).items() if isinstance(attrs, dict) else ():
+                if isinstance(members, list) and not members:
+                    add(
+                        loc + ("use_cases", j, "protected_attributes", attr),
+                        f"protected attribute {attr!r} lists no groups, so the fairness gate could require nothing",
+                        f"list the groups the evidence must cover, e.g. {attr}: [female, male]",
+                    )
         cidr = team.get("vpc_cidr")
         if isinstance(cidr, str):
             try:
                 net = ipaddress.IPv4Network(cidr)
+                clash = next((n for n in networks if n[1].overlaps(net)), None)
+                if clash is not None:
+                    add(
+                        loc + ("vpc_cidr",),
+                        f"network {cidr} of team {name!r} overlaps {clash[1]} of team {clash[0]!r}",
+                        "give each team its own range: overlapping networks can never be peered or routed to each other, "
+                        "e.g. the next free /16",
+                    )
+                networks.append((name, net))
                 if net.prefixlen > 24:
                     add(
                         loc + ("vpc_cidr",),

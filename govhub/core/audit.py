@@ -41,7 +41,15 @@ GENESIS = "0" * 64
 KEY_PATTERN = re.compile(r"^(\d{12})\.json$")
 MAX_ATTEMPTS = 60
 EventType = Literal[
-    "registration", "decision", "waiver", "approval", "rejection", "promotion", "policy_publish", "monitoring_plan"
+    "registration",
+    "decision",
+    "waiver",
+    "approval",
+    "rejection",
+    "promotion",
+    "policy_publish",
+    "monitoring_plan",
+    "refusal",  # a change the hub refused: who asked, for what, and why
 ]
 
 

@@ -9,6 +9,7 @@ gate's principle) are separate fields.
 from __future__ import annotations
 
 import itertools
+import re
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -435,6 +436,12 @@ class DocumentationGate(FieldsGate):
         return ctx.model_card
 
 
+# For risk tier high the code commit must name a commit: a git object id (SHA-1, abbreviated to 7 or
+# more hex digits, or SHA-256). "uncommitted", "local", a branch name or a tag cannot be traced back.
+COMMIT_ID = re.compile(r"[0-9a-f]{7,64}")
+COMMIT_TIERS = ("high",)
+
+
 class LineageGate(FieldsGate):
     """Accountability: every model version must trace back to its data version, code commit and training job."""
 
@@ -443,6 +450,28 @@ class LineageGate(FieldsGate):
 
     def document(self, ctx: GateContext) -> Mapping[str, Any]:
         return ctx.lineage
+
+    def check(self, evidence: Evidence, policy: GatePolicy, ctx: GateContext) -> list[Finding]:
+        findings = super().check(evidence, policy, ctx)
+        commit = ctx.lineage.get("code_commit")
+        if (
+            ctx.risk_tier in COMMIT_TIERS
+            and "code_commit" in policy.fields
+            and not placeholder(commit)
+            and not COMMIT_ID.fullmatch(str(commit).strip().lower())
+        ):
+            findings.append(
+                Finding(
+                    "code_commit",
+                    "",
+                    None,
+                    "a commit id",
+                    f"lineage code_commit {str(commit)[:80]!r} is not a commit id; risk tier {ctx.risk_tier} "
+                    "requires the git commit the model was trained from: commit your code and evaluate again "
+                    "(in CI, GIT_COMMIT or the CI's commit variable is used)",
+                )
+            )
+        return findings
 
 
 def _concrete(base: type) -> list[type[Gate]]:

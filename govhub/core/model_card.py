@@ -29,7 +29,7 @@ ERR_FIELD_SHAPE = (
 )
 EXAMPLES = {
     "model": "model: {name: credit, version: '7'}",
-    "lineage": "lineage: {data_version: v3, code_commit: abc123, training_job: tj-1}",
+    "lineage": "lineage: {data_version: v3, code_commit: abc1234, training_job: tj-1}",
     "assets": "assets: {evaluation_report: reports/eval.html}",
 }
 

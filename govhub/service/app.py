@@ -24,6 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from govhub.core import keys
 from govhub.core.ports import Actor, Services
+from govhub.problems import describe
 
 log = logging.getLogger("govhub.service")
 MAX_BODY = 1_000_000
@@ -136,6 +137,9 @@ class HubService:
             svc = self.services_for(caller)
             try:
                 response = self._dispatch(svc, request)
+            except WorkflowError as exc:
+                self._record_refusal(svc, request, exc)
+                raise
             finally:
                 checkpoint = self._seal(svc, request)
             if checkpoint is not None:
@@ -153,6 +157,30 @@ class HubService:
             return _refused(
                 500, f"the hub service failed ({type(exc).__name__}); quote incident {incident} to the platform team"
             )
+
+    @staticmethod
+    def _record_refusal(svc: Services, request: _Request, exc: Exception) -> None:
+        """A refused change is an audit event too (a self-approval, a blocked promotion, a rejected
+        submission): who asked, for what, and every reason, in the same tamper-evident log. Reads
+        are not recorded. A failure to record never changes the answer the caller gets."""
+        from govhub.core.workflow import Blocked
+
+        if isinstance(request, (Status, Versions)):
+            return
+        action = str(getattr(request, "action", type(request).__name__))
+        subject = getattr(request, "ref", None)
+        if subject is None and isinstance(request, Submit):
+            subject = keys.model_group(request.team, request.use_case)
+        details: dict[str, Any] = {"action": action, "reason": str(exc)[:2000]}
+        if isinstance(exc, Blocked):
+            details["reasons"] = [r[:1000] for r in exc.reasons]
+        for name in ("stage", "gate", "team"):
+            if getattr(request, name, None) is not None:
+                details[name] = str(getattr(request, name))
+        try:
+            svc.audit.append("refusal", svc.actor.arn, str(subject or action), details)
+        except Exception:  # noqa: BLE001 - logged; the refusal itself stands
+            log.exception("govhub service: could not record a refused %s", action)
 
     @staticmethod
     def _seal(svc: Services, request: _Request) -> Any:
@@ -189,7 +217,7 @@ class HubService:
         try:
             return model.model_validate(data)
         except ValidationError as exc:
-            problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'body'}: {e['msg']}" for e in exc.errors())
+            problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'body'}: {describe(e)}" for e in exc.errors())
             raise _BadRequest(f"{action}: {problems}") from None
 
     # ----------------------------------------------------------------- actions
@@ -291,7 +319,7 @@ def read_submission(svc: Services, team: str, submission: str, use_case: str | N
     except ValidationError as exc:
         first = exc.errors()[0]
         raise _BadRequest(
-            f"{prefix}: {'.'.join(map(str, first['loc']))}: {first['msg']}; upload the files `govhub evaluate` wrote"
+            f"{prefix}: {'.'.join(map(str, first['loc']))}: {describe(first)}; upload the files `govhub evaluate` wrote"
         ) from None
     meta, card = docs["submission.json"], docs["card.json"]
     if not isinstance(meta, dict) or not isinstance(card, dict):

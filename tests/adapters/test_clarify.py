@@ -189,8 +189,8 @@ def test_launch_config_errors_name_the_field() -> None:
     with pytest.raises(AdapterError) as err:
         get("sagemaker-clarify").launch({"role": "admin", "data": {}, "bias": {"facet": "Sex"}, "model": {}})
     text = str(err.value)
-    assert "role: String should match pattern" in text and "data.s3_input: Field required" in text
-    assert "bias.label_values: Field required" in text and "model.name: Field required" in text
+    assert "role: does not have the expected form" in text and "data.s3_input: is required and missing" in text
+    assert "bias.label_values: is required and missing" in text and "model.name: is required and missing" in text
 
 
 def test_evidence_import_command(tmp_path: Path, capsys) -> None:

@@ -194,4 +194,4 @@ def test_launch_config_errors_name_the_field() -> None:
     with pytest.raises(AdapterError) as err:
         get("sagemaker-monitor").launch({"role": "x", "endpoint": "e", "schedule": "hourly"})
     text = str(err.value)
-    assert "baseline_dataset: Field required" in text and "schedule: String should match pattern" in text
+    assert "baseline_dataset: is required and missing" in text and "schedule: does not have the expected form" in text

@@ -183,7 +183,7 @@ def test_launch_creates_a_v2_model_monitor_with_a_data_drift_spec(monkeypatch) -
         "modelVersionId": "3",
     }
     assert body["trainingDataset"]["columnizedDataset"]["bigquerySource"]["tableUri"] == "bq://fraud-ml.credit.train"
-    with pytest.raises(AdapterError, match="model: String should match pattern"):
+    with pytest.raises(AdapterError, match="model: does not have the expected form"):
         get("vertex-monitor").launch(
             {
                 "project": "p",

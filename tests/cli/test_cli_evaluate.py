@@ -37,7 +37,7 @@ def model_tables(tmp_path, make_predictions):
         "limitations: not for business loans\nowners: credit-ds@acme.example\ntraining_data: loans 2019-2024\n"
         "evaluation_data: holdout 2025\nethical_considerations: reviewed by the ethics board\n"
         "assets: {evaluation_report: reports/eval.html}\n"
-        "lineage: {data_version: v3, code_commit: abc123, training_job: tj-1}\n"
+        "lineage: {data_version: v3, code_commit: abc1234, training_job: tj-1}\n"
     )
     return tmp_path
 

@@ -109,10 +109,73 @@ def test_duplicate_yaml_keys_are_reported_not_silently_overwritten() -> None:
     assert any("appears twice" in m for m, _ in problems.values())
 
 
-def test_unknown_top_level_key_suggests_the_close_match() -> None:
-    problems = _problems(BASE.replace("guardrails:", "guardrail:"))
-    assert "did you mean 'guardrails'" in problems["guardrail"][1]
-    assert problems["guardrails"][0] == "required key 'guardrails' is missing"
+def test_a_misspelled_required_key_is_one_problem_with_did_you_mean() -> None:
+    problems = _problems(
+        BASE.replace("guardrails:", "guardrail:") + TEAM.format(name="fraud", account='"333333333333"', extra="")
+    )
+    assert list(problems) == ["guardrail"]
+    message, fix = problems["guardrail"]
+    assert message == "unknown key 'guardrail'; the required key 'guardrails' is missing"
+    assert fix == "did you mean 'guardrails'? rename guardrail to guardrails"
+    team = TEAM.format(name="fraud", account='"333333333333"', extra="").replace("risk_tiers", "risk_teirs")
+    assert list(_problems(BASE + team)) == ["teams[0].risk_teirs"]
+
+
+def test_an_unknown_optional_key_lists_the_keys_and_still_suggests() -> None:
+    problems = _problems(BASE + TEAM.format(name="fraud", account='"333333333333"', extra=", vpc_cdir: 10.0.0.0/16"))
+    message, fix = problems["teams[0].vpc_cdir"]
+    assert message == "unknown key 'vpc_cdir'" and fix.startswith("did you mean 'vpc_cidr'? remove it or use one of:")
+
+
+def test_overlapping_team_networks_are_reported_on_the_later_team() -> None:
+    teams = TEAM.format(name="fraud", account='"333333333333"', extra=", vpc_cidr: 10.20.0.0/16") + TEAM.format(
+        name="claims", account='"444444444444"', extra=", vpc_cidr: 10.20.64.0/18"
+    )
+    message, fix = _problems(BASE + teams)["teams[1].vpc_cidr"]
+    assert message == "network 10.20.64.0/18 of team 'claims' overlaps 10.20.0.0/16 of team 'fraud'"
+    assert "own range" in fix
+    apart = teams.replace("10.20.64.0/18", "10.21.0.0/16")
+    parse_config(BASE + apart, "inline.yaml")  # adjacent ranges are fine
+
+
+def test_a_protected_attribute_without_groups_is_refused() -> None:
+    case = ", use_cases: [{name: credit, risk_tier: high, protected_attributes: {sex: []}}]"
+    message, _ = _problems(BASE + TEAM.format(name="fraud", account='"333333333333"', extra=case))[
+        "teams[0].use_cases[0].protected_attributes.sex"
+    ]
+    assert "lists no groups" in message
+
+
+def test_an_empty_tier_list_is_one_problem_not_one_per_use_case() -> None:
+    case = ", use_cases: [{name: credit, risk_tier: high}, {name: alerts, risk_tier: limited}]"
+    team = TEAM.format(name="fraud", account='"333333333333"', extra=case).replace(
+        "risk_tiers: [high]", "risk_tiers: []"
+    )
+    problems = _problems(BASE + team)
+    assert list(problems) == ["teams[0].risk_tiers"] and problems["teams[0].risk_tiers"][0] == (
+        "needs at least 1 entry, found 0"
+    )
+
+
+def test_validator_wording_never_reaches_people() -> None:
+    from pydantic import BaseModel, Field, ValidationError
+
+    from govhub.problems import problem_lines
+
+    class Doc(BaseModel):
+        groups: tuple[str, ...] = Field(min_length=1)
+        threshold: float = Field(ge=0, le=1)
+        name: str
+
+    with pytest.raises(ValidationError) as caught:
+        Doc.model_validate({"groups": [], "threshold": 2, "name": 5})
+    lines = problem_lines(caught.value)
+    assert lines == [
+        "  groups: needs at least 1 entry, found 0",
+        "  threshold: 2 is out of range: it must be at most 1",
+        "  name: expected text, got int 5",
+    ]
+    assert not any("after validation" in line or "should be" in line.lower() for line in lines)
 
 
 def test_yaml_syntax_error_is_one_problem_with_a_line() -> None:

@@ -30,7 +30,7 @@ CARD = {
     "ethical_considerations": "reviewed by the ethics board",
     "assets": {"evaluation_report": "eval.html"},
 }
-LINEAGE = {"data_version": "v3", "code_commit": "abc123", "training_job": "tj-1"}
+LINEAGE = {"data_version": "v3", "code_commit": "abc1234", "training_job": "tj-1"}
 
 
 def judge(ev: Evidence, pack, **kwargs) -> Decision:
@@ -91,15 +91,16 @@ colour: blue
     text = str(caught.value)
     assert text.startswith(f"policy pack {bad} has ")
     for expected in (
-        "name: String should match pattern",
-        "version: String should match pattern",
+        "name: does not have the expected form",
+        "version: does not have the expected form",
         "unknown metric 'clarify.EOD'",
         "threshold for clarify.DI sets no bound",
         "min 0.5 above max 0.1",
         "gates.happiness",
-        "colour: Extra inputs are not permitted",
+        "colour: is not a known key; remove it or check its spelling",
     ):
         assert expected in text, expected
+    assert "should" not in text and "Extra inputs" not in text  # never the validator's wording
     with pytest.raises(PolicyError, match="no policy pack 'extreme'; available packs: high, limited, minimal"):
         pack_for_tier("extreme")
 
@@ -202,7 +203,7 @@ def test_documentation_and_lineage_gates_require_their_fields() -> None:
     ctx = GateContext(
         risk_tier="high",
         model_card={"intended_use": "credit scoring", "limitations": ""},
-        lineage={"data_version": "v3", "code_commit": "abc123"},
+        lineage={"data_version": "v3", "code_commit": "abc1234"},
     )
     decision = judge(evidence(), pack, ctx=ctx, today=TODAY)
     failed = {g.id: [f.metric for f in g.findings] for g in decision.failures()}
@@ -375,3 +376,17 @@ def test_notes_reach_the_report_card_and_export() -> None:
                 "audit_chain": {"ok": True, "entries": 0, "head": 0, "last_hash": "", "problems": []},
                 "model_card": ctx}  # fmt: skip
     assert "note: PSI for hours set aside" in render_export_html(pack_doc)
+
+
+@pytest.mark.parametrize("commit", ["uncommitted", "main", "local-build", "v1.2.3", "abc12"])
+def test_high_tier_lineage_needs_a_commit_id(commit: str) -> None:
+    from govhub.core.gates import GateContext, LineageGate
+
+    policy = GatePolicy(fields=("data_version", "code_commit", "training_job"))
+    lineage = {"data_version": "v3", "code_commit": commit, "training_job": "tj-1"}
+    findings = LineageGate().check(Evidence(), policy, GateContext(risk_tier="high", lineage=lineage))
+    assert [f.metric for f in findings] == ["code_commit"] and "is not a commit id" in findings[0].message
+    assert LineageGate().check(Evidence(), policy, GateContext(risk_tier="limited", lineage=lineage)) == []
+    for good in ("abc1234", "0" * 40, "f" * 64):
+        ok = {**lineage, "code_commit": good}
+        assert LineageGate().check(Evidence(), policy, GateContext(risk_tier="high", lineage=ok)) == []

@@ -60,7 +60,7 @@ CARD = {
     "evaluation_data": "holdout 2025",
     "ethical_considerations": "reviewed by the ethics board",
     "assets": {"evaluation_report": "eval.html"},
-    "lineage": {"data_version": "v3", "code_commit": "abc123", "training_job": "tj-credit-7"},
+    "lineage": {"data_version": "v3", "code_commit": "abc1234", "training_job": "tj-credit-7"},
 }
 PLAN = """schedule: daily
 baseline: s3://fraud-data/baseline.parquet
@@ -132,14 +132,14 @@ def test_submission_registers_cross_account_with_decision_and_lineage(hub: MotoH
     assert md["govhub:decision"] == "pass" and md["govhub:policy"] == "govhub-high@1.1.0"
     assert md["govhub:policy-digest"] == load_pack(PACKS_DIR / "high.yaml").digest
     assert (md["govhub:code-commit"], md["govhub:training-job"], md["govhub:data-version"]) == (
-        "abc123",
+        "abc1234",
         "tj-credit-7",
         "v3",
     )
     assert md["govhub:submitter"] == "ci-pipeline" and md["govhub:author"] == "dana@acme.example"
     sm = hub.admin.client("sagemaker")
     described = sm.describe_model_package(ModelPackageName=mv.arn)
-    assert described["MetadataProperties"]["CommitId"] == "abc123"
+    assert described["MetadataProperties"]["CommitId"] == "abc1234"
     decision_uri = described["ModelMetrics"]["Bias"]["Report"]["S3Uri"]
     key = decision_uri.removeprefix(f"s3://{hub.coords.artifact_bucket}/")
     stored = hub.admin.client("s3").get_object(Bucket=hub.coords.artifact_bucket, Key=key)["Body"].read()
