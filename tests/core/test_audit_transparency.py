@@ -163,3 +163,40 @@ def test_two_writers_and_a_verifier_on_moto_server_s3(tmp_path: Path, monkeypatc
         final = reader.verify(checkpoints=cps, public_key=key)
     assert final.ok and final.entries == 300 and reports > 0, [p.message for p in final.problems]
     assert sorted(e.seq for e in reader.entries()) == list(range(1, 301))
+
+
+def test_signing_finds_the_newest_checkpoint_from_the_head_without_listing_them_all(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One checkpoint per request means as many checkpoints as requests: the signer lists only a window
+    below the head's size, and a forged head (seq 10^6) costs a full listing, never a wrong root."""
+    from govhub.core import audit as audit_module
+    from govhub.core.audit import HEAD, AuditLog
+    from govhub.core.checkpoint import CHECKPOINTS, LocalSigner, public_key
+    from govhub.core.store import LocalStore
+
+    class Listing(LocalStore):
+        def __init__(self, root: Path) -> None:
+            super().__init__(root)
+            self.listed: list[str] = []
+
+        def keys(self, prefix: str, start_after: str = ""):
+            if prefix == CHECKPOINTS:
+                self.listed.append(start_after)
+            return super().keys(prefix, start_after)
+
+    monkeypatch.setattr(audit_module, "CHECKPOINT_WINDOW", 5)
+    log, checkpoints, signer = AuditLog(LocalStore(tmp_path / "log")), Listing(tmp_path / "cp"), LocalSigner()
+    for i in range(30):
+        log.append("decision", "svc", f"m/{i}", {"n": i})
+        log.sign_checkpoint(signer, checkpoints)
+    checkpoints.listed.clear()
+    log.append("decision", "svc", "m/30", {"n": 30})
+    cp = log.sign_checkpoint(signer, checkpoints)
+    assert checkpoints.listed == [f"{CHECKPOINTS}{26:012d}.json"] and cp.size == 31
+    log.store.put(HEAD, b'{"seq": 1000000, "hash": "' + b"0" * 64 + b'"}')
+    log.append("decision", "svc", "m/31", {"n": 31})
+    cp = log.sign_checkpoint(signer, checkpoints)
+    assert cp.size == 32 and "" in checkpoints.listed  # the window was empty: everything was listed
+    report = log.verify(checkpoints=checkpoints, public_key=public_key(signer.public_key_pem()))
+    assert report.signed_size == 32 and [p.key for p in report.problems] == [HEAD]  # only the forged head
