@@ -269,6 +269,35 @@ def _promote(args: argparse.Namespace) -> int:
 
 
 @guarded
+def _inbox(args: argparse.Namespace) -> int:
+    """What waits for an approval (or for the team) across every group, newest registrations last."""
+    from govhub.backends.aws import names
+    from govhub.core.workflow import inbox
+
+    config, svc = _hub(args, args.role or names.HUB_AUDITOR_ROLE)
+    svc.platform = config  # a read-only view: who counts as an approver, as the service will judge it
+    rows = inbox(svc, args.team, args.stage)
+    if args.json:
+        print(json.dumps(rows, indent=2))
+        return 0
+    if not rows:
+        scope = " ".join(f"{k} {v}" for k, v in (("team", args.team), ("stage", args.stage)) if v)
+        print(f"nothing waits{' for ' + scope if scope else ''}: every registered version is in prod, rejected or none")
+        return 0
+    waiting = {"approval": "waits for approvers", "ready": "ready to promote", "team": "waits for the team",
+               "blocked": "blocked"}  # fmt: skip
+    print(f"{'version':<34} {'tier':<8} {'stage':<10} {'next':<8} state")
+    for row in rows:
+        print(
+            f"{row['model_version']:<34} {row['risk_tier']:<8} {row['stage']:<10} {row['next']:<8} "
+            f"{waiting[row['state']]}" + (f": {'; '.join(row['missing'])}" if row["missing"] else "")
+        )
+    approvals = sum(r["state"] == "approval" for r in rows)
+    print(f"{len(rows)} version(s); {approvals} wait for an approval: `govhub approve GROUP/VERSION --stage STAGE`")
+    return 0
+
+
+@guarded
 def _status(args: argparse.Namespace) -> int:
     from govhub.backends.aws import names
     from govhub.core.workflow import status
@@ -688,6 +717,12 @@ def add_commands(sub: Any) -> None:
     _common(p)
     p.set_defaults(func=_promote)
 
+    p = sub.add_parser("inbox", help="what waits for an approval: every version below prod, and what it lacks")
+    p.add_argument("--team", help="only this team's versions")
+    p.add_argument("--stage", choices=STAGES, help="only versions whose next stage is this one")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    _common(p)
+    p.set_defaults(func=_inbox)
     p = sub.add_parser("status", help="a model version's stage, decision, approvals and history")
     p.add_argument("model", help="GROUP/VERSION for one version, or GROUP to list its versions")
     p.add_argument("--json", action="store_true")

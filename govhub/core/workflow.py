@@ -1077,6 +1077,70 @@ def status(svc: Services, ref: str) -> dict[str, Any]:
     }
 
 
+def inbox(svc: Services, team: str | None = None, stage: str | None = None) -> list[dict[str, Any]]:
+    """What waits for the approvers: every registered version below prod (and not rejected), from the
+    audit chain, with its next stage and what that stage still lacks: approvals (have/need), a
+    monitoring plan, a decision under the current pack, a passing decision. ``state`` says who acts:
+    ``approval`` (approvers), ``ready`` (anyone may promote), ``team`` (the team must act),
+    ``blocked`` (a failing decision: a new version or a waiver)."""
+    entries = svc.audit.entries()
+    subjects = sorted({e.subject for e in entries if e.type == "registration"})
+    packs: dict[str, PolicyPack] = {}
+    order = (REGISTERED, *STAGES)
+    out = []
+    for subject in subjects:
+        try:
+            record = _record(svc, subject, entries)
+        except WorkflowError:
+            continue  # verify names a malformed record; the inbox lists what can be acted on
+        if (team and record.team != team) or record.rejected_by or record.stage not in order[:-1]:
+            continue
+        nxt = order[order.index(record.stage) + 1]
+        if stage and nxt != stage:
+            continue
+        tier = record.risk_tier
+        if tier not in packs:
+            packs[tier] = current_pack(svc, tier)
+        pack, decided = packs[tier], record.decision_entry.details
+        needed = int(pack.approvals.get(nxt, 0))  # type: ignore[call-overload]
+        have = _approvers(svc, record, nxt)
+        missing = []
+        outcome = str(decided.get("outcome", "?"))
+        if outcome != "pass":
+            missing.append(f"decision {outcome.upper()} ({', '.join(decided.get('failed_gates') or []) or '?'})")
+        version = str((decided.get("policy") or {}).get("version", ""))
+        if version != pack.version:
+            missing.append(f"stale pack: decided under {pack.name} {version or '?'}, current {pack.version}")
+        if len(have) < needed:
+            missing.append(f"approvals {len(have)}/{needed}")
+        if nxt == "prod" and pack.monitoring_plan_required and monitoring_plan_of(record.entries) is None:
+            missing.append("no monitoring plan")
+        if outcome != "pass":
+            state = "blocked"
+        elif len(have) < needed:
+            state = "approval"
+        elif missing:
+            state = "team"
+        else:
+            state = "ready"
+        out.append(
+            {
+                "model_version": record.ref,
+                "team": record.team,
+                "use_case": record.use_case or "",
+                "risk_tier": tier,
+                "stage": record.stage,
+                "next": nxt,
+                "state": state,
+                "approvals": {"have": have, "need": needed},
+                "missing": missing,
+                "registered": record.registration.time,
+                "author": record.author,
+            }
+        )
+    return out
+
+
 def versions(svc: Services, group: str) -> list[dict[str, str]]:
     """Every version in a model package group, newest last, with its stage and decision."""
     try:

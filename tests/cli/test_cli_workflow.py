@@ -165,3 +165,42 @@ def test_policy_publish_and_fetch(hub, tmp_path: Path, capsys, monkeypatch) -> N
     assert code == 0 and "published govhub-minimal 1.0.0" in out and "already published govhub-high 1.1.0" in out
     code, out, _ = run(capsys, "policy", "fetch", "govhub-minimal", "--team", "fraud", *COMMON)
     assert code == 0 and (tmp_path / "cache" / "policies" / "govhub-minimal" / "1.0.0.yaml").is_file()
+
+
+def test_inbox_shows_what_waits_and_what_is_missing(hub, tmp_path: Path, capsys, monkeypatch) -> None:  # noqa: F811
+    monkeypatch.setenv("GOVHUB_CACHE_DIR", str(tmp_path / "cache"))
+    submit = ["submit", "--team", "fraud", "--use-case", "credit-scoring", *COMMON, "--as", "ci-main"]
+    assert run(capsys, *submit, *_files(tmp_path, 0.6, "biased"))[0] == 1
+    assert run(capsys, *submit, *_files(tmp_path, 0.97, "fair"))[0] == 0
+    blocked, fair = "fraud-credit-scoring/1", "fraud-credit-scoring/2"
+    code, out, err = run(capsys, "inbox", "--json", *COMMON, "--as", "auditor")
+    assert code == 0, err
+    rows = {r["model_version"]: r for r in json.loads(out)}
+    assert (
+        code == 0
+        and rows[blocked]["state"] == "blocked"
+        and "decision FAIL (gate.fairness)" in rows[blocked]["missing"]
+    )
+    assert rows[fair]["state"] == "ready" and rows[fair]["next"] == "dev"  # dev needs no approval at tier high
+    assert run(capsys, "promote", fair, "--to", "dev", *COMMON, "--as", "erin")[0] == 0
+    code, out, _ = run(capsys, "inbox", "--stage", "staging", *COMMON, "--as", "auditor")
+    assert code == 0 and blocked not in out
+    assert f"{fair}" in out and "waits for approvers: approvals 0/1" in out and "1 wait for an approval" in out
+    for stage, people in (("staging", ["erin"]), ("prod", ["erin", "grace"])):
+        for person in people:
+            run(capsys, "approve", fair, "--stage", stage, "--justification", JUSTIFY, *COMMON, "--as", person)
+        if stage == "staging":
+            assert run(capsys, "promote", fair, "--to", "staging", *COMMON, "--as", "erin")[0] == 0
+    code, out, _ = run(capsys, "inbox", "--team", "fraud", "--json", *COMMON, "--as", "auditor")
+    row = {r["model_version"]: r for r in json.loads(out)}[fair]
+    assert (
+        row["state"] == "team"
+        and row["missing"] == ["no monitoring plan"]
+        and row["approvals"]["have"]
+        == [
+            "erin@acme.example",
+            "grace@acme.example",
+        ]
+    )
+    code, out, _ = run(capsys, "inbox", "--team", "claims", *COMMON, "--as", "auditor")
+    assert code == 0 and "nothing waits for team claims" in out
