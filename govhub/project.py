@@ -207,7 +207,32 @@ def finish_project(project: Path, ctx: Mapping[str, Any]) -> None:
     (project / "pipelines").mkdir(exist_ok=True)
     for name in PIPELINE_FILES[ctx["cloud"]]:
         (project / "pipelines" / name).write_text(render_pipeline(ctx["cloud"], ctx, name))
+    _write_monitoring_checks(project / "governance.yaml", str(ctx["risk_tier"]))
     record(project, ctx)
+
+
+CHECKS_MARKER = "  checks:  # GOVHUB-CHECKS:"
+
+
+def _write_monitoring_checks(governance: Path, tier: str) -> None:
+    """The monitoring plan's checks, with the thresholds of the tier's own pack (a limited-tier project
+    must not alert on high-tier bounds on its first day)."""
+    import yaml
+
+    from govhub.core.monitoring import checks_for_pack
+    from govhub.core.policy import pack_for_tier
+
+    text = governance.read_text()
+    start = text.find(CHECKS_MARKER)
+    if start < 0:
+        return  # a template without the marker keeps its own checks
+    end = text.index("\n", start) + 1
+    pack = pack_for_tier(tier)
+    lines = [f"  checks:  # the thresholds of {pack.name} {pack.version} (drift, data quality, fairness)\n"]
+    lines += [
+        f"    - {yaml.safe_dump(c, default_flow_style=True, sort_keys=False).strip()}\n" for c in checks_for_pack(pack)
+    ]
+    governance.write_text(text[:start] + "".join(lines) + text[end:])
 
 
 def render_pipeline(cloud: str, ctx: Mapping[str, Any], name: str | None = None) -> str:

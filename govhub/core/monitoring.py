@@ -99,3 +99,28 @@ def load_plan(path: str | Path) -> MonitoringPlan:
     except inputs.InputError as exc:
         raise PlanError(str(exc)) from None
     return parse_plan(text, str(path))
+
+
+# What production monitoring watches, per gate of a pack: drift and data quality on the serving data,
+# and fairness on the labelled feedback. Performance needs ground truth a monitor rarely has at once,
+# so it stays with evaluation.
+MONITORED_GATES = {"drift": "drift", "data_quality": "data_quality", "fairness": "fairness"}
+# A pack without drift thresholds (minimal) still gets a drift check: PSI above 0.25 is the usual
+# "significant shift" line (Yurdakul, "Statistical properties of population stability index", 2018).
+DEFAULT_DRIFT = ({"metric": "drift.psi", "max": 0.25},)
+
+
+def checks_for_pack(pack: object) -> list[dict[str, object]]:
+    """The plan's checks with the tier's own thresholds: a limited-tier project must not alert on the
+    high tier's bounds, and a plan never passes what the pack would block."""
+    gates = getattr(pack, "gates", {})
+    out: list[dict[str, object]] = []
+    for gate, kind in MONITORED_GATES.items():
+        policy = gates.get(gate)
+        thresholds = [t.model_dump(exclude_none=True) for t in policy.thresholds] if policy else []
+        if kind == "drift" and not thresholds:
+            thresholds = [dict(t) for t in DEFAULT_DRIFT]
+        out += [{"kind": kind, **t} for t in thresholds]
+    if not any(c["kind"] == "data_quality" for c in out):
+        out.append({"kind": "data_quality", "metric": "quality.missing_rate", "max": 0.05})
+    return out

@@ -301,3 +301,22 @@ def test_pipelines_render_for_every_cloud_from_the_hub_templates() -> None:
     for cloud, name in ((c, n) for c, names in PIPELINE_FILES.items() for n in names):
         text = render_pipeline(cloud, ctx, name)
         assert "{{" not in AZUREML_EXPRESSION.sub("", text), cloud
+
+
+@pytest.mark.parametrize("tier", ["minimal", "limited", "high"])
+def test_the_generated_monitoring_plan_carries_its_own_tiers_thresholds(tmp_path: Path, tier: str) -> None:
+    """A limited-tier project used to get the high tier's bounds and would alert on its first day: the
+    plan now holds exactly the bounds of its tier's pack for every monitored gate, and loads."""
+    from govhub.core.monitoring import MONITORED_GATES, load_plan
+    from govhub.core.policy import pack_for_tier
+
+    project = new_project(context("aws", "github-actions", tier), tmp_path)
+    plan = load_plan(project / "governance.yaml")
+    pack = pack_for_tier(tier)
+    bounds = {c.metric: (c.min, c.max, c.abs_max) for c in plan.checks}
+    for gate in MONITORED_GATES:
+        for t in pack.gates[gate].thresholds if gate in pack.gates else ():
+            assert bounds.pop(t.metric) == (t.min, t.max, t.abs_max), (tier, t.metric)
+    # what the pack does not bound is filled with defaults, never with another tier's bounds
+    assert set(bounds) <= {"drift.psi", "quality.missing_rate"}
+    assert f"the thresholds of {pack.name} {pack.version}" in (project / "governance.yaml").read_text()
