@@ -31,8 +31,12 @@ endif
 .PHONY: demo test lint bootstrap test-tools chromium synth bench clean help
 
 help:
-	@echo "make demo   set up, then synthesize the example estate and show what was produced"
+	@echo "make demo   set up, then run the whole product on a local AWS emulator (moto_server): Terraform"
+	@echo "            applies the hub and two spokes, a project is created, two models are trained, judged,"
+	@echo "            submitted and one promoted to prod; the signed audit log is verified and tampered with;"
+	@echo "            outputs in demo-output/ (about 4 minutes)"
 	@echo "make test   set up, then run the offline test suite"
+	@echo "make synth  synthesize platform.yaml when it exists, else examples/platform.yaml (PLATFORM_CONFIG=... to choose)"
 
 bootstrap: $(PY_STAMP) $(NODE_STAMP) $(CACHE)/.ready
 
@@ -98,7 +102,8 @@ test: bootstrap test-tools lint
 	@$(PY) -m pytest
 
 synth: bootstrap
-	@PLATFORM_CONFIG=$${PLATFORM_CONFIG:-examples/platform.yaml} npx --no-install cdktf synth
+	@config=$${PLATFORM_CONFIG:-$$( [ -f platform.yaml ] && echo platform.yaml || echo examples/platform.yaml )}; \
+	  echo "synthesizing $$config"; PLATFORM_CONFIG=$$config npx --no-install cdktf synth
 
 demo: bootstrap
 	@$(PY) -m tools.demo

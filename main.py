@@ -82,7 +82,7 @@ def main() -> int:
     path = os.environ.get("PLATFORM_CONFIG", DEFAULT_CONFIG)
     try:
         config = load_config(path)
-        app, _ = build_estate(config, profile=EmulatorProfile.from_env())
+        app, stacks = build_estate(config, profile=EmulatorProfile.from_env())
         synthesize(app)
     except ConfigError as exc:
         print(exc.report(), file=sys.stderr)
@@ -90,6 +90,11 @@ def main() -> int:
     except (EstateError, EmulatorUnavailable) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    outdir = Path(str(app.outdir))
+    print(f"synthesized {len(stacks)} stack(s) from {path} into {outdir}:", file=sys.stderr)
+    for name in stacks:
+        print(f"  {outdir / 'stacks' / name / 'cdk.tf.json'}", file=sys.stderr)
+    print("next: `govhub estate summary` lists their resources; `npx cdktf diff|deploy` applies them", file=sys.stderr)
     return 0
 
 

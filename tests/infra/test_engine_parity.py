@@ -72,6 +72,7 @@ def cdktn_estate(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict]:
     env.pop("GOVHUB_PROFILE", None)
     result = subprocess.run([sys.executable, "main.py"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr[-3000:]
+    assert f"synthesized 4 stack(s) from {EXAMPLE_CONFIG} into {out}" in result.stderr  # main.py says what it wrote
     return load_stacks(out)
 
 
