@@ -1184,8 +1184,19 @@ def export(svc: Services, ref: str) -> dict[str, Any]:
             "verify_with": "govhub audit verify-export PACK.json --public-key hub.pem",
         }
     digest = str(record.decision_entry.details.get("decision_sha256", ""))
+    pack = resolve_policy(svc, decision.policy.name, decision.policy.version)
     return {
         "model_version": mv.ref,
+        "stage": record.stage,
+        "blocked": decision.outcome != "pass" or bool(record.rejected_by),
+        "policy": {  # the pack's own bounds, so a reader sees what each gate required, not only its digest
+            "name": pack.name,
+            "version": pack.version,
+            "digest": pack.digest,
+            "gates": {name: json.loads(g.model_dump_json(exclude_defaults=True)) for name, g in pack.gates.items()},
+            "approvals": dict(pack.approvals),
+            "monitoring_plan_required": pack.monitoring_plan_required,
+        },
         "registry": {"arn": mv.arn, "approval_status": mv.status, "metadata": dict(mv.metadata)},
         "decision": json.loads(decision.model_dump_json()),
         "evidence_sha256": record.digest("evidence"),

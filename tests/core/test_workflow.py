@@ -170,6 +170,9 @@ def test_a_failing_decision_is_registered_blocked_and_ticketed(hub: MotoHub) -> 
     with pytest.raises(Blocked) as blocked:
         promote(hub.as_hub(APPROVER, "erin@acme.example"), "fraud-credit-scoring/1", "dev")
     assert "gate decision is FAIL (gate.fairness)" in str(blocked.value)
+    pack = export(hub.as_hub(names.HUB_AUDITOR_ROLE, "auditor"), "fraud-credit-scoring/1")
+    html = render_export_html(pack)
+    assert pack["blocked"] and "BLOCKED at stage registered" in html and "FAIL (gate.fairness)" in html
 
 
 def test_full_happy_path_to_prod(hub: MotoHub) -> None:
@@ -230,6 +233,12 @@ def test_full_happy_path_to_prod(hub: MotoHub) -> None:
     assert pack["policy_publication"][0]["details"]["digest"] == load_pack(PACKS_DIR / "high.yaml").digest
     html = render_export_html(pack)
     assert "fraud-credit-scoring/1" in html and "verified" in html
+    # what each gate required (the pack's bounds), what each entry did, and a block to sign
+    assert pack["stage"] == "prod" and not pack["blocked"] and "cleared at stage prod" in html
+    assert "clarify.DI 0.8 ≤ value ≤ 1.25" in html and "clarify.DPPL |value| ≤ 0.1" in html
+    assert "fields: data_version, code_commit, training_job" in html
+    assert "registered → dev by erin@acme.example" in html and "approval for prod by grace@acme.example" in html
+    assert "approvals staging 1, prod 2" in html and 'id="sign-off"' in html
 
 
 @pytest.mark.parametrize("who", ["frank@acme.example", "Frank@ACME.example", "frank"])
