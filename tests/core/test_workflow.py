@@ -458,3 +458,24 @@ def _conforms_to_sagemaker_card_schema(content: dict) -> None:
                         walk(item, leaf)
 
     walk(content, ModelCardContent)
+
+
+def test_a_blocked_versions_evidence_pack_in_the_browser(hub: MotoHub, tmp_path: Path) -> None:
+    """What a risk officer sees: the red BLOCKED verdict first, the pack's bound beside the failing
+    gate, and the sign-off block, through Chromium's DOM and a screenshot."""
+    from PIL import Image
+
+    from tests.core.test_report_browser import browse
+
+    _submit(hub, di=0.62)
+    page = tmp_path / "pack.html"
+    page.write_text(render_export_html(export(hub.as_hub(names.HUB_AUDITOR_ROLE, "auditor"), "fraud-credit-scoring/1")))
+    dom = browse(page, tmp_path, "--dump-dom").stdout
+    assert '<p id="verdict" class="bad">BLOCKED at stage registered</p>' in dom
+    assert "clarify.DI 0.8 ≤ value ≤ 1.25" in dom and "DI 0.62 for sex=female is below 0.8" in dom
+    assert dom.count("<tr><td>risk officer</td>") == 1 and 'id="sign-off"' in dom
+    shot = tmp_path / "pack.png"
+    browse(page, tmp_path, f"--screenshot={shot}", "--window-size=1100,900")
+    pixels: list[tuple[int, int, int]] = list(Image.open(shot).convert("RGB").get_flattened_data())  # type: ignore[arg-type]
+    red = sum(1 for p in pixels if all(abs(a - b) <= 8 for a, b in zip(p, (164, 14, 14), strict=False)))
+    assert red > 150, f"the verdict is not drawn in red ({red} red pixels)"
