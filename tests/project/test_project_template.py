@@ -8,6 +8,7 @@ import itertools
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -320,3 +321,33 @@ def test_the_generated_monitoring_plan_carries_its_own_tiers_thresholds(tmp_path
     # what the pack does not bound is filled with defaults, never with another tier's bounds
     assert set(bounds) <= {"drift.psi", "quality.missing_rate"}
     assert f"the thresholds of {pack.name} {pack.version}" in (project / "governance.yaml").read_text()
+
+
+def test_the_readme_first_steps_work_as_written_and_lineage_needs_the_commit(tmp_path: Path) -> None:
+    """The README's first block, run as written (pip install aside: govhub comes from the organisation's
+    index; here it is this checkout's): without the commit a high-tier project fails its lineage gate;
+    after the README's `git init ... commit` line it passes, with the commit id in its lineage."""
+    if not shutil.which("git"):
+        pytest.fail("git is not installed (Debian package git)")
+    project = new_project(context("aws", "github-actions", "high"), tmp_path)
+    pkg = project.name.replace("-", "_")
+    env = {**os.environ, "PYTHONPATH": str(project / "src"), "GOVHUB": GOVHUB, "TRAINING_JOB": "tj-test"}
+    for var in ("GIT_COMMIT", "GITHUB_SHA", "CI_COMMIT_SHA"):
+        env.pop(var, None)
+    env |= {"GIT_AUTHOR_NAME": "ds", "GIT_AUTHOR_EMAIL": "ds@acme.example", "GIT_COMMITTER_NAME": "ds",
+            "GIT_COMMITTER_EMAIL": "ds@acme.example", "GIT_CEILING_DIRECTORIES": str(tmp_path)}  # fmt: skip
+
+    def run(*argv: str) -> subprocess.CompletedProcess:
+        return subprocess.run(argv, cwd=project, env=env, capture_output=True, text=True, timeout=300)
+
+    assert run(sys.executable, "-m", f"{pkg}.train").returncode == 0
+    judged = run(sys.executable, "-m", f"{pkg}.evaluate")
+    assert judged.returncode == 1 and "lineage code_commit 'uncommitted' is not a commit id" in judged.stdout
+    block = (project / "README.md").read_text().split("```bash\n", 1)[1].split("```", 1)[0]
+    first = block.splitlines()[0].split("#", 1)[0]
+    assert first.startswith("git init") and run("bash", "-c", first).returncode == 0
+    judged = run(sys.executable, "-m", f"{pkg}.evaluate")
+    assert judged.returncode == 0, judged.stdout + judged.stderr
+    commit = run("git", "rev-parse", "HEAD").stdout.strip()
+    card = yaml.safe_load((project / "artifacts" / "model_card.yaml").read_text())
+    assert card["lineage"]["code_commit"] == commit
