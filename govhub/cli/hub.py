@@ -17,6 +17,7 @@ import getpass
 import json
 import os
 import sys
+from datetime import UTC
 from pathlib import Path
 from typing import Any
 
@@ -294,6 +295,37 @@ def _inbox(args: argparse.Namespace) -> int:
         )
     approvals = sum(r["state"] == "approval" for r in rows)
     print(f"{len(rows)} version(s); {approvals} wait for an approval: `govhub approve GROUP/VERSION --stage STAGE`")
+    return 0
+
+
+@guarded
+def _inventory(args: argparse.Namespace) -> int:
+    """Every use case with its versions by state and its prod version, as text, JSON or one HTML page."""
+    from datetime import datetime
+
+    from govhub.backends.aws import names
+    from govhub.core.workflow import inventory, render_inventory_html
+
+    config, svc = _hub(args, args.role or names.HUB_AUDITOR_ROLE)
+    rows = inventory(svc)
+    if args.html:
+        generated = datetime.now(UTC).isoformat(timespec="seconds")
+        Path(args.html).write_text(render_inventory_html(rows, config.organization, generated))
+        print(f"wrote the inventory of {len(rows)} use case(s) to {args.html}")
+        return 0
+    if args.json:
+        print(json.dumps(rows, indent=2))
+        return 0
+    print(f"{'registry group':<32} {'tier':<8} blocked rejected registered dev staging prod  in production")
+    for r in rows:
+        c = r["counts"]
+        prod = f"{r['prod']['model_version']} since {r['prod']['since']}" if r["prod"] else "-"
+        print(
+            f"{r['group']:<32} {r['risk_tier']:<8} {c['blocked']:>7} {c['rejected']:>8} {c['registered']:>10} "
+            f"{c['dev']:>3} {c['staging']:>7} {c['prod']:>4}  {prod}"
+        )
+    if not rows:
+        print("no model versions are registered in the hub yet")
     return 0
 
 
@@ -723,6 +755,11 @@ def add_commands(sub: Any) -> None:
     p.add_argument("--json", action="store_true", help="machine-readable output")
     _common(p)
     p.set_defaults(func=_inbox)
+    p = sub.add_parser("inventory", help="every use case: its tier, versions by state and its prod version")
+    p.add_argument("--html", metavar="FILE", help="write one HTML page for the organisation")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    _common(p)
+    p.set_defaults(func=_inventory)
     p = sub.add_parser("status", help="a model version's stage, decision, approvals and history")
     p.add_argument("model", help="GROUP/VERSION for one version, or GROUP to list its versions")
     p.add_argument("--json", action="store_true")

@@ -1141,6 +1141,52 @@ def inbox(svc: Services, team: str | None = None, stage: str | None = None) -> l
     return out
 
 
+def inventory(svc: Services) -> list[dict[str, Any]]:
+    """The organisation's models on one page: per registry group (team and use case), its tier, its
+    versions by where they stand (blocked, rejected, registered, dev, staging, prod), the current prod
+    version and when each version was last decided, all read from the audit chain."""
+    entries = svc.audit.entries()
+    groups: dict[str, dict[str, Any]] = {}
+    for subject in sorted({e.subject for e in entries if e.type == "registration"}, key=_ref_order):
+        try:
+            record = _record(svc, subject, entries)
+        except WorkflowError:
+            continue
+        group = subject.split("/", 1)[0]
+        row = groups.setdefault(
+            group,
+            {"group": group, "team": record.team, "use_case": record.use_case or "", "risk_tier": record.risk_tier,
+             "counts": {s: 0 for s in ("blocked", "rejected", REGISTERED, *STAGES)}, "prod": None, "versions": []},
+        )  # fmt: skip
+        decided = record.decision_entry
+        outcome = str(decided.details.get("outcome", "?"))
+        where = "rejected" if record.rejected_by else "blocked" if outcome != "pass" else record.stage
+        row["counts"][where] += 1
+        promoted = record.of("promotion")
+        if record.stage == "prod" and not record.rejected_by:
+            row["prod"] = {"model_version": subject, "since": promoted[-1].time if promoted else ""}
+        row["versions"].append(
+            {"model_version": subject, "state": where, "stage": record.stage, "decision": outcome,
+             "decided": decided.time, "last_change": (promoted[-1].time if promoted else decided.time)}
+        )  # fmt: skip
+    return list(groups.values())
+
+
+def _ref_order(ref: str) -> tuple[str, int]:
+    group, _, version = ref.partition("/")
+    return group, int(version) if version.isdigit() else 0
+
+
+def render_inventory_html(rows: Sequence[Mapping[str, Any]], organization: str, generated: str) -> str:
+    from govhub.rendering import environment
+
+    env = environment("audit")
+    total = sum(len(r["versions"]) for r in rows)
+    return env.get_template("inventory.html.j2").render(
+        rows=rows, organization=organization, generated=generated, total=total
+    )
+
+
 def versions(svc: Services, group: str) -> list[dict[str, str]]:
     """Every version in a model package group, newest last, with its stage and decision."""
     try:

@@ -204,3 +204,25 @@ def test_inbox_shows_what_waits_and_what_is_missing(hub, tmp_path: Path, capsys,
     )
     code, out, _ = run(capsys, "inbox", "--team", "claims", *COMMON, "--as", "auditor")
     assert code == 0 and "nothing waits for team claims" in out
+
+
+def test_inventory_lists_every_use_case_and_renders_in_the_browser(hub, tmp_path: Path, capsys, monkeypatch) -> None:  # noqa: F811
+    from tests.core.test_report_browser import browse
+
+    monkeypatch.setenv("GOVHUB_CACHE_DIR", str(tmp_path / "cache"))
+    submit = ["submit", "--team", "fraud", "--use-case", "credit-scoring", *COMMON, "--as", "ci-main"]
+    assert run(capsys, *submit, *_files(tmp_path, 0.6, "biased"))[0] == 1
+    assert run(capsys, *submit, *_files(tmp_path, 0.97, "fair"))[0] == 0
+    assert run(capsys, "promote", "fraud-credit-scoring/2", "--to", "dev", *COMMON, "--as", "erin")[0] == 0
+    code, out, _ = run(capsys, "inventory", "--json", *COMMON, "--as", "auditor")
+    (row,) = json.loads(out)
+    assert code == 0 and row["group"] == "fraud-credit-scoring" and row["risk_tier"] == "high"
+    assert row["counts"] == {"blocked": 1, "rejected": 0, "registered": 0, "dev": 1, "staging": 0, "prod": 0}
+    assert row["prod"] is None and [v["state"] for v in row["versions"]] == ["blocked", "dev"]
+    page = tmp_path / "inventory.html"
+    code, out, _ = run(capsys, "inventory", "--html", str(page), *COMMON, "--as", "auditor")
+    assert code == 0 and "1 use case(s)" in out
+    dom = browse(page, tmp_path, "--dump-dom").stdout
+    assert '<tr data-group="fraud-credit-scoring" class="tier-high">' in dom
+    assert '<td class="n bad">1</td>' in dom  # the blocked count, in red
+    assert "<title>Model inventory: acme</title>" in dom and "2 version(s)" in dom

@@ -152,3 +152,16 @@ def test_card_render_refuses_what_it_cannot_use(tmp_path: Path, capsys) -> None:
                  "--out", str(tmp_path / "card.html")])  # fmt: skip
     assert code == 2
     assert "field 'model' must be a mapping" in capsys.readouterr().err
+
+
+def test_the_inventory_shows_injected_markup_as_text(tmp_path: Path) -> None:
+    from govhub.core.workflow import render_inventory_html
+
+    counts = {"blocked": 1, "rejected": 0, "registered": 0, "dev": 0, "staging": 0, "prod": 1}
+    version = {"model_version": PAYLOAD, "state": "prod", "stage": PAYLOAD, "decision": PAYLOAD, "decided": PAYLOAD,
+               "last_change": PAYLOAD}  # fmt: skip
+    rows = [{"group": PAYLOAD, "team": PAYLOAD, "use_case": PAYLOAD, "risk_tier": PAYLOAD, "counts": counts,
+             "prod": {"model_version": PAYLOAD, "since": PAYLOAD}, "versions": [version]}]  # fmt: skip
+    page = tmp_path / "inventory.html"
+    page.write_text(render_inventory_html(rows, PAYLOAD, PAYLOAD))
+    assert_inert(page, tmp_path)

@@ -77,6 +77,7 @@ def test_the_wheel_holds_one_top_level_package_and_its_data(wheel: Path) -> None
         "govhub/templates/reports/gate_report.html.j2",
         "govhub/templates/model_card/model_card.html.j2",
         "govhub/templates/audit/export.html.j2",
+        "govhub/templates/audit/inventory.html.j2",
         "govhub/templates/pipelines/aws/sagemaker_pipeline.json.j2",
         "govhub/templates/ml-project/cookiecutter.json",
         "govhub/templates/ml-project/{{cookiecutter.project_slug}}/.github/workflows/governance.yml",
