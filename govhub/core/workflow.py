@@ -1083,16 +1083,10 @@ def inbox(svc: Services, team: str | None = None, stage: str | None = None) -> l
     monitoring plan, a decision under the current pack, a passing decision. ``state`` says who acts:
     ``approval`` (approvers), ``ready`` (anyone may promote), ``team`` (the team must act),
     ``blocked`` (a failing decision: a new version or a waiver)."""
-    entries = svc.audit.entries()
-    subjects = sorted({e.subject for e in entries if e.type == "registration"})
     packs: dict[str, PolicyPack] = {}
     order = (REGISTERED, *STAGES)
     out = []
-    for subject in subjects:
-        try:
-            record = _record(svc, subject, entries)
-        except WorkflowError:
-            continue  # verify names a malformed record; the inbox lists what can be acted on
+    for record in _registered_records(svc):
         if (team and record.team != team) or record.rejected_by or record.stage not in order[:-1]:
             continue
         nxt = order[order.index(record.stage) + 1]
@@ -1145,13 +1139,9 @@ def inventory(svc: Services) -> list[dict[str, Any]]:
     """The organisation's models on one page: per registry group (team and use case), its tier, its
     versions by where they stand (blocked, rejected, registered, dev, staging, prod), the current prod
     version and when each version was last decided, all read from the audit chain."""
-    entries = svc.audit.entries()
     groups: dict[str, dict[str, Any]] = {}
-    for subject in sorted({e.subject for e in entries if e.type == "registration"}, key=_ref_order):
-        try:
-            record = _record(svc, subject, entries)
-        except WorkflowError:
-            continue
+    for record in _registered_records(svc):
+        subject = record.ref
         group = subject.split("/", 1)[0]
         row = groups.setdefault(
             group,
@@ -1175,6 +1165,19 @@ def inventory(svc: Services) -> list[dict[str, Any]]:
 def _ref_order(ref: str) -> tuple[str, int]:
     group, _, version = ref.partition("/")
     return group, int(version) if version.isdigit() else 0
+
+
+def _registered_records(svc: Services) -> list[Record]:
+    """Every version the hub registered, as the audit chain records it, in group and version order
+    (one read of the log). A malformed record is left out: `govhub audit verify` names it."""
+    entries = svc.audit.entries()
+    out = []
+    for subject in sorted({e.subject for e in entries if e.type == "registration"}, key=_ref_order):
+        try:
+            out.append(_record(svc, subject, entries))
+        except WorkflowError:
+            continue
+    return out
 
 
 def render_inventory_html(rows: Sequence[Mapping[str, Any]], organization: str, generated: str) -> str:

@@ -98,6 +98,8 @@ class Versions(_Request):
     group: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
 
 
+READS = (Status, Versions)  # requests that change nothing: neither recorded as refusals nor sealed
+
 REQUESTS: Mapping[str, type[_Request]] = {
     "submit": Submit,
     "approve": Review,
@@ -165,7 +167,7 @@ class HubService:
         are not recorded. A failure to record never changes the answer the caller gets."""
         from govhub.core.workflow import Blocked
 
-        if isinstance(request, (Status, Versions)):
+        if isinstance(request, READS):
             return
         action = str(getattr(request, "action", type(request).__name__))
         subject = getattr(request, "ref", None)
@@ -188,7 +190,7 @@ class HubService:
         never undoes the request: the next request's checkpoint covers these entries too."""
         from govhub.core import workflow as wf
 
-        if isinstance(request, (Status, Versions)):
+        if isinstance(request, READS):
             return None
         try:
             return wf.seal(svc)
