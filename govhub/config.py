@@ -167,6 +167,12 @@ class UseCase(_Model):
         description="each sensitive column and its groups, e.g. {sex: [female, male]}; the hub requires "
         "fairness evidence for every group",
     )
+    positive_outcome: str = Field(
+        default="",
+        max_length=40,
+        description='what a positive prediction means to the people affected, e.g. "approval"; findings then '
+        'speak of the "approval rate"',
+    )
 
 
 class PersonEntry(_Model):

@@ -260,6 +260,23 @@ def _waiver_grant(args: argparse.Namespace) -> int:
 
 
 @guarded
+def _waiver_request(args: argparse.Namespace) -> int:
+    from govhub.config import load_config
+    from govhub.core.workflow import WorkflowError
+
+    group = args.model.split("/", 1)[0]
+    teams = [t.name for t in load_config(args.platform).teams if group.startswith(f"{t.name}-") or group == t.name]
+    if not teams:
+        raise WorkflowError(f"{args.model}: no team in {args.platform} owns registry group {group!r}")
+    team = max(teams, key=len)
+    _, _, client = _service(args, _team_role(team))
+    request = {"action": "waiver_request", "ref": args.model, "gate": args.gate, "reason": args.reason}
+    body = _call(client, {**request, "expires": args.expires})
+    print(body["message"])
+    return 0
+
+
+@guarded
 def _promote(args: argparse.Namespace) -> int:
     from govhub.backends.aws import names
 
@@ -281,12 +298,22 @@ def _inbox(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(rows, indent=2))
         return 0
+    if args.html:
+        from datetime import datetime
+
+        from govhub.core.workflow import render_inbox_html
+
+        scope = ", ".join(f"{k} {v}" for k, v in (("team", args.team), ("next stage", args.stage)) if v)
+        generated = datetime.now(UTC).isoformat(timespec="seconds")
+        Path(args.html).write_text(render_inbox_html(rows, config.organization, generated, scope))
+        print(f"wrote the inbox of {len(rows)} version(s) to {args.html}")
+        return 0
     if not rows:
         scope = " ".join(f"{k} {v}" for k, v in (("team", args.team), ("stage", args.stage)) if v)
         print(f"nothing waits{' for ' + scope if scope else ''}: every registered version is in prod, rejected or none")
         return 0
-    waiting = {"approval": "waits for approvers", "ready": "ready to promote", "team": "waits for the team",
-               "blocked": "blocked"}  # fmt: skip
+    from govhub.core.workflow import INBOX_STATES as waiting
+
     print(f"{'version':<34} {'tier':<8} {'stage':<10} {'next':<8} state")
     for row in rows:
         print(
@@ -295,6 +322,9 @@ def _inbox(args: argparse.Namespace) -> int:
         )
     approvals = sum(r["state"] == "approval" for r in rows)
     print(f"{len(rows)} version(s); {approvals} wait for an approval: `govhub approve GROUP/VERSION --stage STAGE`")
+    waivers = sum(r["state"] == "waiver" for r in rows)
+    if waivers:
+        print(f"{waivers} ask for a waiver: `govhub waiver grant GROUP/VERSION --gate GATE --reason … --expires …`")
     return 0
 
 
@@ -731,6 +761,15 @@ def add_commands(sub: Any) -> None:
     p.add_argument("--expires", required=True, help="YYYY-MM-DD, within 180 days")
     _common(p)
     p.set_defaults(func=_waiver_grant)
+    p = waiver_sub.add_parser(
+        "request", help="a team member asks the approvers to waive one failing gate (answered by `waiver grant`)"
+    )
+    p.add_argument("model", help="GROUP/VERSION")
+    p.add_argument("--gate", required=True, help="the failing gate, e.g. gate.fairness")
+    p.add_argument("--reason", required=True, help="why the failure is acceptable for now and what will fix it")
+    p.add_argument("--expires", required=True, help="YYYY-MM-DD until which the waiver is asked, within 180 days")
+    _common(p)
+    p.set_defaults(func=_waiver_request)
 
     for name, func, help_ in (
         ("approve", _approve, "approve a model version for a stage"),
@@ -753,6 +792,7 @@ def add_commands(sub: Any) -> None:
     p.add_argument("--team", help="only this team's versions")
     p.add_argument("--stage", choices=STAGES, help="only versions whose next stage is this one")
     p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.add_argument("--html", metavar="FILE", help="write the inbox as one HTML page")
     _common(p)
     p.set_defaults(func=_inbox)
     p = sub.add_parser("inventory", help="every use case: its tier, versions by state and its prod version")

@@ -51,6 +51,7 @@ EventType = Literal[
     "policy_publish",
     "monitoring_plan",
     "refusal",  # a change the hub refused: who asked, for what, and why
+    "waiver_request",  # a team member asks the approvers to waive one failing gate
 ]
 
 

@@ -64,6 +64,18 @@ class FindingDoc(BaseModel):
     message: str
 
 
+class CheckDoc(BaseModel):
+    """One value judged against one bound, passing or not."""
+
+    model_config = ConfigDict(ser_json_inf_nan="strings")
+
+    metric: str
+    group: str
+    value: float | None
+    threshold: str
+    passed: bool
+
+
 class GateDoc(BaseModel):
     id: str
     status: Status
@@ -71,6 +83,7 @@ class GateDoc(BaseModel):
     findings: list[FindingDoc]
     waiver: Waiver | None = None
     notes: list[str] = Field(default_factory=list)
+    checks: list[CheckDoc] = Field(default_factory=list, description="every value judged, passing or not")
 
 
 class PolicyRef(BaseModel):
@@ -106,6 +119,7 @@ def _doc(result: GateResult, waiver: Waiver | None = None) -> GateDoc:
         waiver=waiver,
         findings=[FindingDoc(**f.__dict__) for f in result.findings],
         notes=list(result.notes),
+        checks=[CheckDoc(**c.__dict__) for c in result.checks],
     )
 
 

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 
 _DEFINED = itertools.count(1)
 
-__all__ = ["GATES", "GATE_NAMES", "Finding", "Gate", "GateContext", "GateResult", "Status", "configurable"]
+__all__ = ["GATES", "GATE_NAMES", "Check", "Finding", "Gate", "GateContext", "GateResult", "Status", "configurable"]
 
 
 @dataclass(frozen=True)
@@ -39,6 +39,17 @@ class Finding:
 
 
 @dataclass(frozen=True)
+class Check:
+    """One value the gate judged against one bound, passing or not: the report shows every one."""
+
+    metric: str
+    group: str
+    value: float | None
+    threshold: str
+    passed: bool
+
+
+@dataclass(frozen=True)
 class GateResult:
     id: str
     status: Status
@@ -46,6 +57,7 @@ class GateResult:
     findings: tuple[Finding, ...] = ()
     waiver: Mapping[str, str] | None = None
     notes: tuple[str, ...] = ()  # what the gate set aside and why (never a reason to pass)
+    checks: tuple[Check, ...] = ()  # every value judged, with its bound (passing gates too)
 
 
 @dataclass(frozen=True)
@@ -56,6 +68,9 @@ class GateContext:
     protected_attributes: Mapping[str, Sequence[str]] = field(default_factory=dict)
     """The use case's sensitive columns and their groups (platform.yaml): the fairness gate requires
     every judged metric for every group, so evidence with a row or a column left out fails closed."""
+    positive_outcome: str = ""
+    """What a positive prediction means to the people affected ("approval"); findings say "approval
+    rate" instead of "selection rate"."""
 
 
 class Gate(ABC):
@@ -89,6 +104,7 @@ class Gate(ABC):
         try:
             findings = tuple(self.check(evidence, policy, ctx))
             notes = tuple(self.notes(evidence, policy))
+            checks = tuple(self.measure(evidence, policy, ctx))
         except Exception as exc:  # noqa: BLE001 - a crashing gate must block, not abort the run
             return GateResult(
                 self.id,
@@ -96,9 +112,18 @@ class Gate(ABC):
                 self.principle,
                 (Finding("", "", None, "", f"gate crashed: {type(exc).__name__}: {exc}"),),
             )
-        if findings:
-            return GateResult(self.id, "fail", self.principle, findings, notes=notes)
-        return GateResult(self.id, "pass", self.principle, notes=notes)
+        status: Status = "fail" if findings else "pass"
+        return GateResult(self.id, status, self.principle, findings, notes=notes, checks=checks)
+
+    def measure(self, evidence: Evidence, policy: GatePolicy, ctx: GateContext) -> list[Check]:
+        """Every value the pack's thresholds judge, each with its bound and whether it held."""
+        out = []
+        for threshold in policy.thresholds:
+            for metric in evidence.find(threshold.metric):
+                where = metric.describe_group() if metric.group else (metric.feature or "all rows")
+                ok = metric.value is not None and threshold.violation(metric.value) is None
+                out.append(Check(metric.name, where, metric.value, threshold.describe(), ok))
+        return out
 
     def notes(self, evidence: Evidence, policy: GatePolicy) -> list[str]:
         """What the gate set aside and why; shown with the decision (none by default)."""
@@ -201,9 +226,22 @@ class FairnessGate(ThresholdGate):
 
     name = "fairness"
     SIZE: ClassVar[str] = "fairness.group_size"
+    RATE: ClassVar[str] = "fairlearn.selection_rate"
+
+    def measure(self, evidence: Evidence, policy: GatePolicy, ctx: GateContext) -> list[Check]:
+        out = super().measure(evidence, policy, ctx)
+        if policy.min_group_size is not None:
+            need = policy.min_group_size
+            out += [
+                Check(self.SIZE, m.describe_group(), m.value, f">= {need}", m.value is not None and m.value >= need)
+                for m in evidence.find(self.SIZE)
+                if m.group
+            ]
+        return out
 
     def check(self, evidence: Evidence, policy: GatePolicy, ctx: GateContext) -> list[Finding]:
-        findings = self._check_all(evidence, policy, ctx) + self._coverage(evidence, policy, ctx)
+        findings = self._causes(self._check_all(evidence, policy, ctx), evidence, ctx)
+        findings += self._coverage(evidence, policy, ctx)
         if policy.min_group_size is None:
             return findings
         need = policy.min_group_size
@@ -236,6 +274,71 @@ class FairnessGate(ThresholdGate):
                 )
             )
         return out
+
+    @classmethod
+    def _causes(cls, findings: list[Finding], evidence: Evidence, ctx: GateContext) -> list[Finding]:
+        """One finding per cause. Clarify judges each group against the rest, so with two groups one
+        disparity shows as mirrored breaches (female's DI 0.66 is male's 1.51, and DPPL both ways):
+        those become one finding about the group with the lower positive rate, led by the rates and
+        group sizes behind it. Worst-case metrics over all groups join their attribute's one cause."""
+        sizes = {m.describe_group(): m.value for m in evidence.find(cls.SIZE) if m.group and m.value is not None}
+        rates = {m.describe_group(): m.value for m in evidence.find(cls.RATE) if m.group and m.value is not None}
+        di = {m.describe_group(): m.value for m in evidence.find("clarify.DI") if m.group and m.value is not None}
+        single = re.compile(r"[^=,]+=[^,]+")
+        judged = [f for f in findings if f.value is not None and single.fullmatch(f.group)]
+        out = [f for f in findings if f not in judged]
+        by_attribute: dict[str, list[Finding]] = {}
+        for f in judged:
+            by_attribute.setdefault(f.group.split("=", 1)[0], []).append(f)
+        for attribute, found in by_attribute.items():
+            groups = sorted(
+                {m.describe_group() for m in evidence.metrics if set(m.group) == {attribute}} - {f"{attribute}=*"}
+            )
+            per_group: dict[str, list[Finding]] = {}
+            for f in found:
+                per_group.setdefault(f.group, []).append(f)
+            worst = per_group.pop(f"{attribute}=*", [])
+            if len(groups) == 2 and len(per_group) == 2:  # the two sides of one disparity
+                known = rates if all(x in rates for x in per_group) else di
+                cause = min(per_group, key=lambda g, k=known: (k.get(g, 0.0) or 0.0, g))  # type: ignore[misc]
+                per_group = {cause: per_group[cause] + [f for g, fs in per_group.items() if g != cause for f in fs]}
+            if len(per_group) == 1:
+                (cause,) = per_group
+                per_group[cause] += worst
+            else:
+                per_group.update({f"{attribute}=*": worst} if worst else {})
+            for group, members in per_group.items():
+                out.append(cls._plain(group, members, groups, sizes, rates, ctx))
+        return out
+
+    @staticmethod
+    def _plain(
+        group: str,
+        members: list[Finding],
+        groups: list[str],
+        sizes: Mapping[str, float | None],
+        rates: Mapping[str, float | None],
+        ctx: GateContext,
+    ) -> Finding:
+        head = next((f for f in members if f.group == group), members[0])
+        lead = ""
+        if group in groups and all(g in sizes and g in rates for g in groups):
+            rest = [g for g in groups if g != group]
+            n_rest = sum(int(sizes[g] or 0) for g in rest)
+            if n_rest:
+                rest_rate = sum((rates[g] or 0.0) * int(sizes[g] or 0) for g in rest) / n_rest
+                label = f"{ctx.positive_outcome} rate" if ctx.positive_outcome else "selection rate"
+                lead = (
+                    f"{label} {rates[group]:.1%} for {group} (n={int(sizes[group] or 0):,}) vs {rest_rate:.1%} "
+                    f"for the rest (n={n_rest:,}): "
+                )
+        also = [
+            f"{f.metric} {number(f.value, infinity='infinity')} for {f.group} (allowed {f.threshold})"
+            for f in members
+            if f is not head
+        ]
+        message = lead + head.message + (f"; also {', '.join(also)}" if also else "")
+        return Finding(head.metric, head.group, head.value, head.threshold, message)
 
     @classmethod
     def _coverage(cls, evidence: Evidence, policy: GatePolicy, ctx: GateContext) -> list[Finding]:
@@ -275,17 +378,34 @@ class ExplainabilityGate(Gate):
     name = "explainability"
     METRIC: ClassVar[str] = "explain.mean_abs_attribution"
 
+    @classmethod
+    def attributions(cls, evidence: Evidence, reference: str = "") -> dict[str, float]:
+        """Global attributions per feature, of the model (``reference=""``) or of the baseline model."""
+        return {
+            m.feature: m.value
+            for m in evidence.find(cls.METRIC)
+            if m.group.get("reference", "") == reference and m.feature and m.value is not None
+        }
+
+    @classmethod
+    def _overlap(cls, evidence: Evidence, policy: GatePolicy) -> float | None:
+        current, baseline = cls.attributions(evidence), cls.attributions(evidence, "baseline")
+        if not (policy.top_k and policy.min_top_k_overlap is not None and baseline and current):
+            return None
+        k = policy.top_k
+        top = lambda scores: {f for f, _ in sorted(scores.items(), key=lambda kv: -abs(kv[1]))[:k]}  # noqa: E731
+        return len(top(current) & top(baseline)) / k
+
+    def measure(self, evidence: Evidence, policy: GatePolicy, ctx: GateContext) -> list[Check]:
+        out = super().measure(evidence, policy, ctx)
+        overlap = self._overlap(evidence, policy)
+        if overlap is not None and policy.min_top_k_overlap is not None:
+            need = policy.min_top_k_overlap
+            out.append(Check("top_k_overlap", f"top {policy.top_k}", overlap, f">= {need:g}", overlap >= need))
+        return out
+
     def check(self, evidence: Evidence, policy: GatePolicy, ctx: GateContext) -> list[Finding]:
-        current = {
-            m.feature: m.value
-            for m in evidence.find(self.METRIC)
-            if m.group.get("reference") != "baseline" and m.feature and m.value is not None
-        }
-        baseline = {
-            m.feature: m.value
-            for m in evidence.find(self.METRIC, reference="baseline")
-            if m.feature and m.value is not None
-        }
+        current = self.attributions(evidence)
         if not current:
             if not policy.required:
                 return []
@@ -313,10 +433,9 @@ class ExplainabilityGate(Gate):
             for m in evidence.find(self.METRIC)
             if m.value is None
         ]
-        if policy.top_k and policy.min_top_k_overlap is not None and baseline:
+        overlap = self._overlap(evidence, policy)
+        if overlap is not None and policy.min_top_k_overlap is not None:
             k = policy.top_k
-            top = lambda scores: {f for f, _ in sorted(scores.items(), key=lambda kv: -abs(kv[1]))[:k]}  # noqa: E731
-            overlap = len(top(current) & top(baseline)) / k
             if overlap < policy.min_top_k_overlap:
                 findings.append(
                     Finding(
@@ -396,6 +515,14 @@ class FieldsGate(Gate):
     @abstractmethod
     def document(self, ctx: GateContext) -> Mapping[str, Any]:
         """The document whose fields the policy requires."""
+
+    def measure(self, evidence: Evidence, policy: GatePolicy, ctx: GateContext) -> list[Check]:
+        doc = self.document(ctx)
+        raw_assets = doc.get("assets")
+        assets: Mapping[str, Any] = raw_assets if isinstance(raw_assets, dict) else {}
+        return [Check(f, "", None, "filled", not placeholder(doc.get(f))) for f in policy.fields] + [
+            Check(f"assets.{a}", "", None, "linked", not placeholder(assets.get(a))) for a in policy.assets
+        ]
 
     def check(self, evidence: Evidence, policy: GatePolicy, ctx: GateContext) -> list[Finding]:
         doc = self.document(ctx)

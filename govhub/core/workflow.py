@@ -37,7 +37,7 @@ from govhub.canonical import sha256_hex
 from govhub.core import keys
 from govhub.core.audit import AuditEntry
 from govhub.core.checkpoint import fingerprint
-from govhub.core.decision import Decision, Waiver, decide
+from govhub.core.decision import MIN_WAIVER_REASON, Decision, Waiver, decide
 from govhub.core.evidence import Evidence
 from govhub.core.gates import GateContext
 from govhub.core.identity import Directory, IdentityError
@@ -60,6 +60,7 @@ __all__ = [
     "attach_monitoring_plan",
     "export",
     "grant_waiver",
+    "request_waiver",
     "promote",
     "publish_policy",
     "reject",
@@ -314,7 +315,10 @@ def _context(svc: Services, team: str, use_case: str | None, card: Mapping[str, 
     _, case, _ = _platform(svc).use_case(team, use_case)
     lineage = {k: str(x) for k, x in (card.get("lineage") or {}).items()}
     protected = dict(case.protected_attributes) if case else {}
-    return GateContext(risk_tier=tier, model_card=card, lineage=lineage, protected_attributes=protected)
+    outcome = case.positive_outcome if case else ""
+    return GateContext(
+        risk_tier=tier, model_card=card, lineage=lineage, protected_attributes=protected, positive_outcome=outcome
+    )
 
 
 def _check_model_digest(sub: Submission) -> str:
@@ -842,15 +846,9 @@ def reject(svc: Services, ref: str, stage: str, justification: str) -> ModelVers
     )
 
 
-def grant_waiver(svc: Services, ref: str, gate: str, reason: str, expires: date, today: date | None = None) -> Decision:
-    """An approver who is neither author nor submitter waives one failing gate of one version, for its
-    evidence, until ``expires``. The hub judges again with the waiver and records the new decision."""
-    _require_role(svc, APPROVER_ROLES, "grant waivers")
-    ref = _canonical_ref(ref)
-    me = _declared(svc, "grant waivers", approver=True)
-    today = today or date.today()
-    record = _record(svc, ref)
-    _not_party(svc, me, record, "waive its gates")
+def _waivable(svc: Services, record: Record, gate: str, expires: date, today: date) -> tuple[Decision, PolicyPack]:
+    """The checks a waiver and a request for one share: the version stands, the expiry is in the window,
+    and the gate fails under the current pack. Returns the current decision and its pack."""
     if record.rejected_by:
         raise WorkflowError(f"{record.ref} was rejected; nothing about it can be waived. Submit a new version")
     if expires <= today or expires > today + timedelta(days=MAX_WAIVER_DAYS):
@@ -865,10 +863,70 @@ def grant_waiver(svc: Services, ref: str, gate: str, reason: str, expires: date,
             f"{gate} does not fail for {record.ref} (failing gates: {', '.join(sorted(failing)) or 'none'}); a waiver "
             "covers one failing gate"
         )
+    return current, pack
+
+
+def open_waiver_requests(record: Record) -> list[AuditEntry]:
+    """Requests for a waiver that no waiver for the same gate has answered since."""
+    out: list[AuditEntry] = []
+    for e in record.of("waiver_request", "waiver"):
+        if e.type == "waiver":
+            out = [r for r in out if r.details.get("gate") != e.details.get("gate")]
+        else:
+            out.append(e)
+    return out
+
+
+def request_waiver(
+    svc: Services, ref: str, gate: str, reason: str, expires: date, today: date | None = None
+) -> dict[str, Any]:
+    """A member of the owning team asks the approvers to waive one failing gate until ``expires``. The
+    request is recorded in the audit log and shown in the approvers' inbox; it changes no decision: only
+    an approver's ``waiver grant`` does."""
+    ref = _canonical_ref(ref)
+    record = _record(svc, ref)
+    _require_role(svc, (v.team_submitter(record.team),), f"ask for waivers of team {record.team}'s models")
+    me = _caller(svc)
+    person = _directory(svc).resolve(me)
+    if person is None or record.team not in person.teams:
+        raise WorkflowError(
+            f"{me} may not ask for a waiver of {record.ref}: only a member of team {record.team} may (teams[].members "
+            "in the platform config); the platform team adds them there and redeploys the hub"
+        )
+    today = today or date.today()
+    _waivable(svc, record, gate, expires, today)
+    if not substantial(reason, MIN_WAIVER_REASON):
+        raise WorkflowError(
+            f"the reason must be at least {MIN_WAIVER_REASON} characters that an approver can weigh: say why the "
+            "failure is acceptable for now and what will fix it"
+        )
+    details = {
+        "gate": gate,
+        "reason": reason.strip(),
+        "requested_by": me,
+        "expires": str(expires),
+        "evidence_sha256": record.digest("evidence"),
+    }
+    entry = svc.audit.append("waiver_request", svc.actor.arn, record.ref, details)
+    return {"model_version": record.ref, "seq": entry.seq, **details}
+
+
+def grant_waiver(svc: Services, ref: str, gate: str, reason: str, expires: date, today: date | None = None) -> Decision:
+    """An approver who is neither author nor submitter waives one failing gate of one version, for its
+    evidence, until ``expires``. The hub judges again with the waiver and records the new decision. A
+    grant answers the team's open request for that gate, when there is one."""
+    _require_role(svc, APPROVER_ROLES, "grant waivers")
+    ref = _canonical_ref(ref)
+    me = _declared(svc, "grant waivers", approver=True)
+    today = today or date.today()
+    record = _record(svc, ref)
+    _not_party(svc, me, record, "waive its gates")
+    _, pack = _waivable(svc, record, gate, expires, today)
     try:
         waiver = Waiver(gate=gate, reason=reason, approver=me, expires=expires)
     except ValidationError as exc:
         raise WorkflowError("; ".join(e["msg"].removeprefix("Value error, ") for e in exc.errors())) from None
+    answers = [e.seq for e in open_waiver_requests(record) if e.details.get("gate") == gate]
     svc.audit.append(
         "waiver",
         svc.actor.arn,
@@ -880,6 +938,7 @@ def grant_waiver(svc: Services, ref: str, gate: str, reason: str, expires: date,
             "expires": str(expires),
             "evidence_sha256": record.digest("evidence"),
             "granted_on": str(today),
+            **({"answers": answers} if answers else {}),
         },
     )
     decision, _ = rejudge(svc, _record(svc, record.ref), today, pack)
@@ -1082,7 +1141,8 @@ def inbox(svc: Services, team: str | None = None, stage: str | None = None) -> l
     audit chain, with its next stage and what that stage still lacks: approvals (have/need), a
     monitoring plan, a decision under the current pack, a passing decision. ``state`` says who acts:
     ``approval`` (approvers), ``ready`` (anyone may promote), ``team`` (the team must act),
-    ``blocked`` (a failing decision: a new version or a waiver)."""
+    ``blocked`` (a failing decision: a new version or a waiver), ``waiver`` (blocked, and the team asks
+    the approvers for a waiver with ``govhub waiver request``)."""
     packs: dict[str, PolicyPack] = {}
     order = (REGISTERED, *STAGES)
     out = []
@@ -1109,8 +1169,14 @@ def inbox(svc: Services, team: str | None = None, stage: str | None = None) -> l
             missing.append(f"approvals {len(have)}/{needed}")
         if nxt == "prod" and pack.monitoring_plan_required and monitoring_plan_of(record.entries) is None:
             missing.append("no monitoring plan")
+        requests = open_waiver_requests(record)
+        missing += [
+            f"waiver requested for {r.details.get('gate')} by {r.details.get('requested_by')} until "
+            f"{r.details.get('expires')}: {str(r.details.get('reason', ''))[:200]}"
+            for r in requests
+        ]
         if outcome != "pass":
-            state = "blocked"
+            state = "waiver" if requests else "blocked"
         elif len(have) < needed:
             state = "approval"
         elif missing:
@@ -1178,6 +1244,30 @@ def _registered_records(svc: Services) -> list[Record]:
         except WorkflowError:
             continue
     return out
+
+
+INBOX_STATES = {
+    "approval": "waits for approvers",
+    "ready": "ready to promote",
+    "team": "waits for the team",
+    "blocked": "blocked",
+    "waiver": "blocked, waiver asked",
+}
+
+
+def render_inbox_html(rows: Sequence[Mapping[str, Any]], organization: str, generated: str, scope: str = "") -> str:
+    from collections import Counter
+
+    from govhub.rendering import environment
+
+    counts = Counter(str(r["state"]) for r in rows)
+    return (
+        environment("audit")
+        .get_template("inbox.html.j2")
+        .render(
+            rows=rows, organization=organization, generated=generated, scope=scope, counts=counts, states=INBOX_STATES
+        )  # fmt: skip
+    )
 
 
 def render_inventory_html(rows: Sequence[Mapping[str, Any]], organization: str, generated: str) -> str:

@@ -7,7 +7,7 @@ that actor's role and person. Every answer is a :class:`Response` whose body car
 next, and the action's ``result``.
 
 Actions: ``submit`` (reads the submission the team uploaded to its inbox), ``approve``, ``reject``,
-``waiver_grant``, ``monitoring_attach``, ``promote``, ``policy_publish``, ``status`` and ``versions``.
+``waiver_grant``, ``waiver_request``, ``monitoring_attach``, ``promote``, ``policy_publish``, ``status`` and ``versions``.
 """
 
 from __future__ import annotations
@@ -69,6 +69,10 @@ class WaiverGrant(_Request):
     expires: date
 
 
+class WaiverRequest(WaiverGrant):
+    action: str = "waiver_request"
+
+
 class MonitoringAttach(_Request):
     action: str = "monitoring_attach"
     ref: str = Field(max_length=200, description="GROUP/VERSION")
@@ -105,6 +109,7 @@ REQUESTS: Mapping[str, type[_Request]] = {
     "approve": Review,
     "reject": Review,
     "waiver_grant": WaiverGrant,
+    "waiver_request": WaiverRequest,
     "monitoring_attach": MonitoringAttach,
     "promote": Promote,
     "policy_publish": PolicyPublish,
@@ -235,6 +240,13 @@ class HubService:
         if isinstance(request, Review):
             mv = wf.reject(svc, request.ref, request.stage, request.justification)
             return _ok(f"rejected {mv.ref}", {"model_version": mv.ref, "status": mv.status})
+        if isinstance(request, WaiverRequest):
+            asked = wf.request_waiver(svc, request.ref, request.gate, request.reason, request.expires)
+            return _ok(
+                f"asked the approvers to waive {request.gate} for {request.ref} until {request.expires} (audit entry "
+                f"{asked['seq']}); it shows in `govhub inbox`, and an approver answers with `govhub waiver grant`",
+                asked,
+            )
         if isinstance(request, WaiverGrant):
             decision = wf.grant_waiver(svc, request.ref, request.gate, request.reason, request.expires)
             return _ok(

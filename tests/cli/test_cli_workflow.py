@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
 import yaml
 
+from govhub.backends.aws import names
 from govhub.cli import main
 from govhub.core.policy import PACKS_DIR
 from tests.core.test_workflow import CARD, JUSTIFY, PLAN, _decide, hub  # noqa: F401 - the hub fixture
@@ -226,3 +228,45 @@ def test_inventory_lists_every_use_case_and_renders_in_the_browser(hub, tmp_path
     assert '<tr data-group="fraud-credit-scoring" class="tier-high">' in dom
     assert '<td class="n bad">1</td>' in dom  # the blocked count, in red
     assert "<title>Model inventory: acme</title>" in dom and "2 version(s)" in dom
+
+
+def test_a_team_member_asks_for_a_waiver_and_an_approver_answers_it(hub, tmp_path: Path, capsys, monkeypatch) -> None:  # noqa: F811
+    from tests.core.test_report_browser import browse
+
+    monkeypatch.setenv("GOVHUB_CACHE_DIR", str(tmp_path / "cache"))
+    submit = ["submit", "--team", "fraud", "--use-case", "credit-scoring", *COMMON, "--as", "ci-main"]
+    assert run(capsys, *submit, *_files(tmp_path, 0.7, "biased"))[0] == 1
+    ref, until = "fraud-credit-scoring/1", str(date.today() + timedelta(days=30))
+    ask = ["waiver", "request", ref, "--gate", "gate.fairness", "--expires", until, *COMMON]
+    reason = ["--reason", "reweighted retraining lands next sprint; the gap is 0.1"]
+    # only a declared member of the owning team may ask; a short reason is refused
+    code, _, err = run(capsys, *ask, *reason, "--as", "ci-main")
+    assert code == 2 and "only a member of team fraud may" in err
+    code, _, err = run(capsys, *ask, "--reason", "please", "--as", "dana@acme.example")
+    assert code == 2 and "at least 20 characters" in err
+    code, _, err = run(capsys, *ask[:4], "gate.performance", *ask[5:], *reason, "--as", "dana@acme.example")
+    assert code == 2 and "gate.performance does not fail" in err
+    code, out, err = run(capsys, *ask, *reason, "--as", "dana@acme.example")
+    assert code == 0, err
+    assert "asked the approvers to waive gate.fairness" in out and "govhub waiver grant" in out
+    code, out, _ = run(capsys, "inbox", "--json", *COMMON, "--as", "auditor")
+    (row,) = json.loads(out)
+    assert row["state"] == "waiver"
+    assert f"waiver requested for gate.fairness by dana@acme.example until {until}" in row["missing"][-1]
+    page = tmp_path / "inbox.html"
+    assert run(capsys, "inbox", "--html", str(page), *COMMON, "--as", "auditor")[0] == 0
+    dom = browse(page, tmp_path, "--dump-dom").stdout
+    assert f'<tr data-version="{ref}" data-state="waiver">' in dom
+    assert "blocked, waiver asked" in dom and "1 for a waiver decision" in dom
+    # the approver's grant answers the request: it leaves the inbox's waiver state, and the log links them
+    code, out, err = run(
+        capsys, "waiver", "grant", ref, "--gate", "gate.fairness", "--expires", until, *reason, *COMMON, "--as", "grace"
+    )
+    assert code == 0 and "decision is now pass" in out, err
+    code, out, _ = run(capsys, "inbox", "--json", *COMMON, "--as", "auditor")
+    (row,) = json.loads(out)
+    assert row["state"] == "ready" and not any("waiver requested" in m for m in row["missing"])
+    log = hub.as_hub(names.HUB_AUDITOR_ROLE, "auditor").audit
+    request = next(e for e in log.for_subject(ref) if e.type == "waiver_request")
+    grant = next(e for e in log.for_subject(ref) if e.type == "waiver")
+    assert request.details["requested_by"] == "dana@acme.example" and grant.details["answers"] == [request.seq]

@@ -390,3 +390,61 @@ def test_high_tier_lineage_needs_a_commit_id(commit: str) -> None:
     for good in ("abc1234", "0" * 40, "f" * 64):
         ok = {**lineage, "code_commit": good}
         assert LineageGate().check(Evidence(), policy, GateContext(risk_tier="high", lineage=ok)) == []
+
+
+def _mirrored(positive_outcome: str = "approval") -> Decision:
+    """Two groups and one disparity: Clarify reports it from both sides, in DI and DPPL."""
+    rates, sizes = {"female": 0.421, "male": 0.634}, {"female": 612, "male": 1588}
+    metrics = [metric("roc_auc", 0.81), metric("accuracy", 0.74)]
+    for g, other in (("female", "male"), ("male", "female")):
+        metrics += [
+            metric("clarify.DI", rates[g] / rates[other], sex=g),
+            metric("clarify.DPPL", rates[other] - rates[g], sex=g),
+            metric("clarify.RD", 0.01, sex=g),
+            metric("fairness.group_size", sizes[g], sex=g),
+            metric("fairlearn.selection_rate", rates[g], sex=g),
+        ]
+    metrics.append(metric("fairlearn.equalized_odds_difference", 0.2, sex="*"))
+    ctx = GateContext(risk_tier="high", model_card=CARD, lineage=LINEAGE, positive_outcome=positive_outcome)
+    return judge(Evidence(metrics=tuple(metrics)), pack_for_tier("high"), ctx=ctx, today=TODAY)
+
+
+def test_one_disparity_is_one_plain_finding_with_the_rates_and_group_sizes_behind_it() -> None:
+    decision = _mirrored()
+    (fairness,) = decision.failures()
+    (finding,) = fairness.findings  # not six mirrored breaches
+    assert finding.message.startswith(
+        "approval rate 42.1% for sex=female (n=612) vs 63.4% for the rest (n=1,588): clarify.DI 0.664 for "
+        "sex=female is below 0.8 required for risk tier high; also "
+    )
+    for also in ("clarify.DI 1.506 for sex=male (allowed within [0.8, 1.25])", "clarify.DPPL 0.213 for sex=female",
+                 "clarify.DPPL -0.213 for sex=male", "fairlearn.equalized_odds_difference 0.2 for sex=*"):  # fmt: skip
+        assert also in finding.message, also
+    assert (finding.metric, finding.group) == ("clarify.DI", "sex=female")
+    assert _mirrored("").failures()[0].findings[0].message.startswith("selection rate 42.1% for sex=female")
+    # every value judged is kept, passing ones too, so the report can show them against their bounds
+    checks = {(c.metric, c.group): c for g in decision.gates for c in g.checks}
+    assert checks[("roc_auc", "all rows")].passed and checks[("roc_auc", "all rows")].value == 0.81
+    assert checks[("roc_auc", "all rows")].threshold == ">= 0.7"
+    assert not checks[("clarify.DI", "sex=male")].passed and checks[("clarify.RD", "sex=male")].passed
+    assert checks[("fairness.group_size", "sex=female")].passed and checks[("intended_use", "")].passed
+
+
+def test_with_more_than_two_groups_each_disadvantaged_group_is_its_own_finding() -> None:
+    rates, sizes = {"a": 0.2, "b": 0.5, "c": 0.62}, {"a": 100, "b": 300, "c": 400}
+    metrics = [metric("roc_auc", 0.81), metric("accuracy", 0.74)]
+    for g in rates:
+        rest = sum(rates[o] * sizes[o] for o in rates if o != g) / sum(sizes[o] for o in rates if o != g)
+        metrics += [
+            metric("clarify.DI", rates[g] / rest, region=g),
+            metric("clarify.DPPL", rest - rates[g], region=g),
+            metric("clarify.RD", 0.0, region=g),
+            metric("fairness.group_size", sizes[g], region=g),
+            metric("fairlearn.selection_rate", rates[g], region=g),
+        ]
+    metrics.append(metric("fairlearn.equalized_odds_difference", 0.01, region="*"))
+    (fairness,) = judge(Evidence(metrics=tuple(metrics)), pack_for_tier("high"), today=TODAY).failures()
+    assert [f.group for f in fairness.findings] == ["region=a", "region=c"]
+    assert fairness.findings[0].message.startswith(
+        "selection rate 20.0% for region=a (n=100) vs 56.9% for the rest (n=700)"
+    )
