@@ -392,7 +392,7 @@ def test_high_tier_lineage_needs_a_commit_id(commit: str) -> None:
         assert LineageGate().check(Evidence(), policy, GateContext(risk_tier="high", lineage=ok)) == []
 
 
-def _mirrored(positive_outcome: str = "approval") -> Decision:
+def mirrored_evidence() -> Evidence:
     """Two groups and one disparity: Clarify reports it from both sides, in DI and DPPL."""
     rates, sizes = {"female": 0.421, "male": 0.634}, {"female": 612, "male": 1588}
     metrics = [metric("roc_auc", 0.81), metric("accuracy", 0.74)]
@@ -405,8 +405,12 @@ def _mirrored(positive_outcome: str = "approval") -> Decision:
             metric("fairlearn.selection_rate", rates[g], sex=g),
         ]
     metrics.append(metric("fairlearn.equalized_odds_difference", 0.2, sex="*"))
+    return Evidence(model={"name": "credit", "version": "8"}, metrics=tuple(metrics))
+
+
+def _mirrored(positive_outcome: str = "approval") -> Decision:
     ctx = GateContext(risk_tier="high", model_card=CARD, lineage=LINEAGE, positive_outcome=positive_outcome)
-    return judge(Evidence(metrics=tuple(metrics)), pack_for_tier("high"), ctx=ctx, today=TODAY)
+    return judge(mirrored_evidence(), pack_for_tier("high"), ctx=ctx, today=TODAY)
 
 
 def test_one_disparity_is_one_plain_finding_with_the_rates_and_group_sizes_behind_it() -> None:

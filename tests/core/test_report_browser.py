@@ -13,7 +13,7 @@ import pytest
 from govhub.core.gates import GATES
 from govhub.core.policy import pack_for_tier
 from govhub.core.report import render_report
-from tests.core.test_policy_and_decision import evidence, judge
+from tests.core.test_policy_and_decision import _mirrored, evidence, judge, mirrored_evidence
 
 CHROMIUM_FLAGS = [
     "--headless",
@@ -72,7 +72,7 @@ def test_screenshot_shows_the_red_verdict_and_both_bar_colours(failing_report, t
     from PIL import Image
 
     shot = tmp_path / "shot.png"
-    browse(failing_report, tmp_path, f"--screenshot={shot}", "--window-size=1100,1600")
+    browse(failing_report, tmp_path, f"--screenshot={shot}", "--window-size=1100,3000")
     assert shot.exists(), "Chromium wrote no screenshot"
     pixels: list[tuple[int, int, int]] = list(Image.open(shot).convert("RGB").get_flattened_data())  # type: ignore[arg-type]
     counts = {
@@ -115,3 +115,34 @@ def test_model_card_renders_in_the_browser(tmp_path) -> None:
     assert "consumer credit scoring" in dom and "sex=female" in dom
     markdown = model_card.render_markdown(ctx)
     assert "| gate.fairness | fail |" in markdown and "{{" not in markdown
+
+
+def test_a_failing_report_says_what_to_do_next_and_shows_every_value_against_its_bound(tmp_path) -> None:
+    import re
+
+    page = tmp_path / "mirrored.html"
+    page.write_text(render_report(_mirrored(), mirrored_evidence(), pack_for_tier("high"), "fraud-credit-scoring/8"))
+    dom = browse(page, tmp_path, "--dump-dom").stdout
+    # one finding for one cause, with the rates behind it
+    (reason,) = re.findall(r"<li><b>gate.fairness</b>: (.*?)</li>", dom)
+    assert reason.startswith("approval rate 42.1% for sex=female (n=612) vs 63.4% for the rest (n=1,588)")
+    # next steps: mitigations for the failed principle, how to judge again, and the waiver request
+    steps = dom[dom.index('<section id="next-steps">') :]
+    steps = steps[: steps.index("</section>")]
+    assert "ExponentiatedGradient" in steps and "Judge again" in steps
+    assert "govhub waiver request fraud-credit-scoring/8 --gate gate.fairness" in steps
+    # passing values are shown too, against their bounds, and each metric links to its glossary entry
+    row = re.search(r'<tr data-check="roc_auc\|all rows">(.*?)</tr>', dom, re.S)
+    assert row and ">0.810<" in row.group(1) and "&gt;= 0.7" in row.group(1) and 'class="held"' in row.group(1)
+    assert 'href="#term-roc_auc"' in dom and '<dt id="term-roc_auc">roc_auc</dt>' in dom
+    assert '<dt id="term-clarify.DPPL">' in dom and "minus the group's" in dom
+    # a signed metric is drawn from the zero line: male's negative DPPL lies left of it, female's right
+    bars = dom[dom.index('data-metric="clarify.DPPL"') :]
+    assert 'data-signed="yes"' in bars[:60]
+    zero = float(re.search(r'class="zero" style="left: ([\d.]+)%', bars).group(1))
+    fills = re.findall(r'class="bar-fill (ok|bad)" style="left: ([\d.]+)%; width: ([\d.]+)%', bars)[:2]
+    (f_ok, f_left, f_width), (m_ok, m_left, m_width) = fills
+    assert float(f_left) == zero and float(m_left) + float(m_width) == pytest.approx(zero)
+    assert f_ok == m_ok == "bad"  # both sides of the one disparity break the band
+    band = re.search(r'class="band" style="left: ([\d.]+)%; width: ([\d.]+)%', bars)
+    assert band and float(band.group(1)) < zero < float(band.group(1)) + float(band.group(2))
