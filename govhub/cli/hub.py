@@ -696,8 +696,10 @@ def _audit_export(args: argparse.Namespace) -> int:
     from govhub.backends.aws import names
     from govhub.core.workflow import export, render_export_html
 
-    _, svc = _hub(args, names.HUB_AUDITOR_ROLE)
+    config, svc = _hub(args, names.HUB_AUDITOR_ROLE)
     pack = export(svc, args.model)
+    if args.format == "annex-iv":
+        return _annex_iv(args, pack, config.guardrails.audit_retention_days)
     text = render_export_html(pack) if args.format == "html" else json.dumps(pack, indent=2, default=str)
     if args.out:
         Path(args.out).write_text(text, encoding="utf-8")
@@ -707,6 +709,26 @@ def _audit_export(args: argparse.Namespace) -> int:
         )
     else:
         print(text)
+    return 0 if pack["audit_chain"]["ok"] else 1
+
+
+def _annex_iv(args: argparse.Namespace, pack: dict[str, Any], retention_days: int) -> int:
+    """The EU AI Act technical documentation for one version, as markdown and HTML side by side."""
+    from datetime import datetime
+
+    from govhub.core import annex_iv
+
+    generated = datetime.now(UTC).isoformat(timespec="seconds")
+    base = Path(args.out or f"annex-iv-{args.model.replace('/', '-v')}")
+    base = base.with_suffix("") if base.suffix in (".md", ".html") else base
+    md, html = base.with_name(base.name + ".md"), base.with_name(base.name + ".html")
+    md.write_text(annex_iv.render_markdown(pack, retention_days, generated), encoding="utf-8")
+    html.write_text(annex_iv.render_html(pack, retention_days, generated), encoding="utf-8")
+    missing = annex_iv.missing_fields(pack)
+    print(
+        f"wrote the Annex IV technical documentation for {args.model} to {md} and {html}"
+        + (f"; the model card does not state: {', '.join(missing)}" if missing else "")
+    )
     return 0 if pack["audit_chain"]["ok"] else 1
 
 
@@ -855,7 +877,12 @@ def add_commands(sub: Any) -> None:
     p.set_defaults(func=_audit_copy)
     p = audit_sub.add_parser("export", help="the evidence pack for one model version")
     p.add_argument("--model", required=True)
-    p.add_argument("--format", choices=["json", "html"], default="json")
+    p.add_argument(
+        "--format",
+        choices=["json", "html", "annex-iv"],
+        default="json",
+        help="annex-iv: the EU AI Act technical documentation (markdown and HTML, FILE.md and FILE.html)",
+    )
     p.add_argument("--out", help="write here instead of standard output")
     _common(p)
     p.set_defaults(func=_audit_export)

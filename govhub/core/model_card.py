@@ -15,8 +15,26 @@ from govhub.resources import templates_dir
 
 TEMPLATES = templates_dir("model_card")
 RISK_RATING = {"high": "High", "prohibited": "High", "limited": "Medium", "minimal": "Low"}
-GROUP_METRICS = ("clarify.DI", "clarify.DPPL", "clarify.RD", "fairlearn.selection_rate")
+GROUP_METRICS = ("clarify.DI", "clarify.DPPL", "clarify.RD", "fairlearn.selection_rate", "fairness.group_size")
 CARD_NAME_MAX = 63
+# The fields EU AI Act Annex IV (technical documentation, Article 11) asks of a high-risk system beyond
+# the classic model card; the high-tier pack's documentation gate requires them, and
+# `govhub audit export --format annex-iv` places each in the section of Annex IV it answers.
+ANNEX_IV_FIELDS: Mapping[str, str] = {
+    "deployers": "who operates the system and takes its decisions (Annex IV 1(a), 1(h))",
+    "affected_persons": "the persons or groups the system's outputs affect (Annex IV 3)",
+    "human_oversight": "the human oversight measures, Article 14 (Annex IV 2(e), 3)",
+    "risk_management": "the risk management measures, Article 9 (Annex IV 5)",
+    "residual_risks": "foreseeable unintended outcomes and the risks that remain (Annex IV 3)",
+    "data_provenance": "where the training, validation and test data come from and how they were selected "
+    "and labelled (Annex IV 2(d))",
+    "data_representativeness": "how far the data represent the persons the system is used on (Annex IV 2(d), "
+    "Article 10(3))",
+    "accuracy_robustness": "the accuracy and robustness levels declared, and why the metrics fit (Annex IV 3, 4; "
+    "Article 15)",
+    "post_market_monitoring": "how performance is followed after deployment, Article 72 (Annex IV 9)",
+    "log_retention": "how long the system's logs are kept and where, Articles 12 and 19 (Annex IV 2(g))",
+}
 
 
 MAPPING_FIELDS = ("model", "lineage", "assets")
@@ -88,9 +106,18 @@ def context(
     for m in evidence.metrics:
         if m.name in GROUP_METRICS and m.group:
             by_group.setdefault(m.describe_group(), []).append({"metric": m.name, "value": _num(m.value)})
+    from govhub.core.gates import ExplainabilityGate
+
+    current = ExplainabilityGate.attributions(evidence)
+    baseline = ExplainabilityGate.attributions(evidence, "baseline")
     return {
         "model_ref": model_ref,
         "name": _text(card.get("model") or {}, "name") or model_ref,
+        "annex_iv": {f: _text(card, f) for f in ANNEX_IV_FIELDS},
+        "attributions": [
+            {"feature": f, "value": _num(v), "baseline": _num(baseline[f]) if f in baseline else "–"}
+            for f, v in sorted(current.items(), key=lambda kv: -abs(kv[1]))
+        ],
         "intended_use": _text(card, "intended_use"),
         "limitations": _text(card, "limitations"),
         "owners": _text(card, "owners"),
@@ -109,6 +136,16 @@ def context(
                 "id": g.id,
                 "status": g.status,
                 "findings": [f.message for f in g.findings] + [f"note: {n}" for n in g.notes],
+                "checks": [
+                    {
+                        "metric": c.metric,
+                        "group": c.group,
+                        "value": _num(c.value) if c.value is not None else "",
+                        "threshold": c.threshold,
+                        "passed": c.passed,
+                    }
+                    for c in g.checks
+                ],
             }
             for g in decision.gates
         ],

@@ -10,8 +10,10 @@ import sys
 import numpy as np
 import pandas as pd
 import pytest
+import yaml
 
 from govhub.core.gates import GATES
+from tests.core.test_policy_and_decision import ANNEX_IV
 from tests.helpers import ROOT
 
 
@@ -37,7 +39,7 @@ def model_tables(tmp_path, make_predictions):
         "limitations: not for business loans\nowners: credit-ds@acme.example\ntraining_data: loans 2019-2024\n"
         "evaluation_data: holdout 2025\nethical_considerations: reviewed by the ethics board\n"
         "assets: {evaluation_report: reports/eval.html}\n"
-        "lineage: {data_version: v3, code_commit: abc1234, training_job: tj-1}\n"
+        "lineage: {data_version: v3, code_commit: abc1234, training_job: tj-1}\n" + yaml.safe_dump(ANNEX_IV)
     )
     return tmp_path
 
@@ -71,7 +73,7 @@ def evaluate_args(d, name: str, tier: str = "high") -> list[str]:
 def test_fair_model_passes_with_exit_0(model_tables) -> None:
     result = run(*evaluate_args(model_tables, "fair"))
     assert result.returncode == 0, result.stdout + result.stderr
-    assert result.stdout.startswith("decision: PASS  (risk tier high, policy govhub-high 1.1.0")
+    assert result.stdout.startswith("decision: PASS  (risk tier high, policy govhub-high 1.2.0")
     decision = json.loads((model_tables / "fair.decision.json").read_text())
     assert decision["outcome"] == "pass" and decision["model"] == {"name": "credit", "version": "7"}
     assert (model_tables / "fair.html").read_text().count("<tr data-gate=") == len(GATES)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -130,6 +131,37 @@ def test_workflow_commands(hub, tmp_path: Path, capsys, monkeypatch) -> None:  #
     )
     assert code == 0 and "verified" in out
     assert "grace" in (tmp_path / "pack.html").read_text()
+    _annex_iv_document(capsys, tmp_path, ref)
+
+
+def _annex_iv_document(capsys, tmp_path: Path, ref: str) -> None:
+    """The EU AI Act technical documentation of a version in prod, as markdown and in the browser."""
+    from tests.core.test_policy_and_decision import ANNEX_IV
+    from tests.core.test_report_browser import browse
+
+    out_base = tmp_path / "annex"
+    code, out, _ = run(
+        capsys, "audit", "export", "--model", ref, "--format", "annex-iv", "--out", str(out_base), *COMMON,
+        "--as", "auditor",
+    )  # fmt: skip
+    assert code == 0 and "wrote the Annex IV technical documentation" in out and "does not state" not in out
+    md = (tmp_path / "annex.md").read_text()
+    for heading in ("## Annex IV 1(a): Intended purpose", "## Annex IV 2(d): Data", "## Annex IV 2(e): Human",
+                    "## Annex IV 2(g): Validation", "## Annex IV 5: Risk management", "## Annex IV 9: Post-market",
+                    "## Annex IV 8: EU declaration of conformity (Article 47) (provider to attach)"):  # fmt: skip
+        assert heading in md, heading
+    assert ANNEX_IV["human_oversight"] in md and "| gate.performance | roc_auc | all rows |" in md
+    assert "write-once storage for 2555 days (guardrails.audit_retention_days)" in md
+    dom = browse(tmp_path / "annex.html", tmp_path, "--dump-dom").stdout
+    sections = re.findall(r'<section id="annex-iv-[^"]+" data-annex="([^"]+)"', dom)
+    assert sections == ["1(a)", "2(a)", "2(d)", "2(e)", "2(g)", "2(h)", "3", "4", "5", "6", "7", "8", "9"]
+    assert 'id="incomplete"' not in dom
+    g = dom[dom.index('data-annex="2(g)"') :]
+    g = g[: g.index("</section>")]
+    assert "grace@acme.example" in g and "erin@acme.example" in g  # the dated, signed approvals
+    assert '<td class="held">held</td>' in g and "sex=female" in g
+    nine = dom[dom.index('data-annex="9"') :]
+    assert "schedule daily" in nine and "clarify.DI" in nine  # the attached monitoring plan
 
 
 @pytest.mark.parametrize(
@@ -164,7 +196,7 @@ def test_policy_publish_and_fetch(hub, tmp_path: Path, capsys, monkeypatch) -> N
         "--as",
         "platform-ci",
     )
-    assert code == 0 and "published govhub-minimal 1.0.0" in out and "already published govhub-high 1.1.0" in out
+    assert code == 0 and "published govhub-minimal 1.0.0" in out and "already published govhub-high 1.2.0" in out
     code, out, _ = run(capsys, "policy", "fetch", "govhub-minimal", "--team", "fraud", *COMMON)
     assert code == 0 and (tmp_path / "cache" / "policies" / "govhub-minimal" / "1.0.0.yaml").is_file()
 

@@ -52,7 +52,10 @@ class Dom(HTMLParser):
 
 
 def card() -> dict:
-    fields = ("intended_use", "limitations", "owners", "training_data", "evaluation_data", "ethical_considerations")
+    from govhub.core.model_card import ANNEX_IV_FIELDS
+
+    fields = ("intended_use", "limitations", "owners", "training_data", "evaluation_data", "ethical_considerations",
+              *ANNEX_IV_FIELDS)  # fmt: skip
     return {
         **dict.fromkeys(fields, PAYLOAD),
         "author": PAYLOAD,

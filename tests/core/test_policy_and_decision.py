@@ -21,7 +21,21 @@ PROV = Provenance(
     variant="clarify",
 )
 TODAY = date(2026, 11, 28)
+# The EU AI Act Annex IV fields the high-tier documentation gate requires, filled as a provider would.
+ANNEX_IV = {
+    "deployers": "the bank's consumer-lending officers, who take the final decision",
+    "affected_persons": "EU retail applicants for consumer credit",
+    "human_oversight": "every decline is reviewed by a credit officer, who may override the score",
+    "risk_management": "quarterly risk review by the model risk committee; fairness gates at every release",
+    "residual_risks": "thin-file applicants are scored less accurately; they are routed to manual review",
+    "data_provenance": "the bank's loan book 2019-2024, outcomes labelled from repayment records",
+    "data_representativeness": "applicants of every region and both sexes; group sizes in the evidence",
+    "accuracy_robustness": "ROC AUC at least 0.70 on a holdout from the latest year; drift watched daily",
+    "post_market_monitoring": "daily drift and fairness checks against the training baseline, tickets on breach",
+    "log_retention": "decisions and evidence kept in the hub's audit log for the retention period",
+}
 CARD = {
+    **ANNEX_IV,
     "intended_use": "consumer credit scoring",
     "limitations": "not for business loans",
     "owners": "credit-ds@acme.example",
@@ -109,7 +123,7 @@ def test_fair_model_passes_and_records_policy_and_evidence_digests() -> None:
     pack = pack_for_tier("high")
     decision = judge(evidence(), pack, today=TODAY)
     assert decision.outcome == "pass"
-    assert decision.policy.digest == pack.digest and decision.policy.version == "1.1.0"
+    assert decision.policy.digest == pack.digest and decision.policy.version == "1.2.0"
     statuses = {g.id: g.status for g in decision.gates}
     assert statuses["gate.fairness"] == "pass" and statuses["gate.performance"] == "pass"
     assert statuses["gate.documentation"] == "pass" and statuses["gate.lineage"] == "pass"
@@ -452,3 +466,14 @@ def test_with_more_than_two_groups_each_disadvantaged_group_is_its_own_finding()
     assert fairness.findings[0].message.startswith(
         "selection rate 20.0% for region=a (n=100) vs 56.9% for the rest (n=700)"
     )
+
+
+def test_the_high_tier_documentation_gate_requires_the_annex_iv_fields() -> None:
+    without = {k: v for k, v in CARD.items() if k not in ("human_oversight", "residual_risks")}
+    ctx = GateContext(risk_tier="high", model_card={**without, "log_retention": "TODO"}, lineage=LINEAGE)
+    decision = judge(evidence(), pack_for_tier("high"), ctx=ctx, today=TODAY)
+    (docs,) = decision.failures()
+    assert docs.id == "gate.documentation"
+    assert [f.metric for f in docs.findings] == ["human_oversight", "residual_risks", "log_retention"]
+    # the limited tier asks for the classic model card only
+    assert judge(evidence(), pack_for_tier("limited"), ctx=ctx, today=TODAY).outcome == "pass"

@@ -42,6 +42,7 @@ from govhub.core.workflow import (
     status,
     submit,
 )
+from tests.core.test_policy_and_decision import ANNEX_IV
 from tests.mothub import MotoHub, moto_hub
 
 APPROVER, ADMIN, CI = names.HUB_APPROVER_ROLE, names.HUB_PLATFORM_ADMIN_ROLE, names.HUB_CI_DEPLOYER_ROLE
@@ -53,6 +54,7 @@ PROV = Provenance(
     variant="clarify facet value vs rest",
 )
 CARD = {
+    **ANNEX_IV,
     "intended_use": "consumer credit scoring for EU retail customers",
     "limitations": "not for business loans",
     "owners": ["dana@acme.example"],
@@ -129,7 +131,7 @@ def test_submission_registers_cross_account_with_decision_and_lineage(hub: MotoH
     assert mv.arn.startswith("arn:aws:sagemaker:eu-west-1:222222222222:model-package/fraud-credit-scoring/1")
     assert mv.status == "PendingManualApproval" and mv.ref == "fraud-credit-scoring/1"
     md = mv.metadata
-    assert md["govhub:decision"] == "pass" and md["govhub:policy"] == "govhub-high@1.1.0"
+    assert md["govhub:decision"] == "pass" and md["govhub:policy"] == "govhub-high@1.2.0"
     assert md["govhub:policy-digest"] == load_pack(PACKS_DIR / "high.yaml").digest
     assert (md["govhub:code-commit"], md["govhub:training-job"], md["govhub:data-version"]) == (
         "abc1234",
@@ -304,16 +306,16 @@ def test_rejection_is_final_and_recorded(hub: MotoHub) -> None:
 
 def test_a_decision_under_a_superseded_pack_is_stale(hub: MotoHub, tmp_path: Path) -> None:
     ref = _submit(hub).version.ref
-    newer = tmp_path / "high-1.2.0.yaml"
+    newer = tmp_path / "high-1.3.0.yaml"
     newer.write_text(
         (PACKS_DIR / "high.yaml")
         .read_text()
-        .replace("version: 1.1.0", "version: 1.2.0")
+        .replace("version: 1.2.0", "version: 1.3.0")
         .replace("min: 0.70}", "min: 0.75}")
     )
     publish_policy(hub.as_hub(CI, "platform-ci"), newer)
     with pytest.raises(
-        Blocked, match="stale decision: made under govhub-high 1.1.0, but the hub's current pack is 1.2.0"
+        Blocked, match="stale decision: made under govhub-high 1.2.0, but the hub's current pack is 1.3.0"
     ):
         promote(hub.as_hub(APPROVER, "erin@acme.example"), ref, "dev")
     assert status(hub.as_hub(APPROVER, "erin@acme.example"), ref)["stale"] is True
@@ -350,7 +352,7 @@ def test_a_granted_waiver_passes_until_it_expires(hub: MotoHub) -> None:
 def test_policy_distribution_verifies_digest_and_caches(hub: MotoHub, tmp_path: Path) -> None:
     team = hub.as_team("fraud")
     pack = resolve_policy(team, "govhub-high")
-    assert pack.version == "1.1.0" and (hub.cache_dir / "govhub-high" / "1.1.0.yaml").is_file()
+    assert pack.version == "1.2.0" and (hub.cache_dir / "govhub-high" / "1.2.0.yaml").is_file()
     # republishing the same content is a no-op; changing a published version is refused
     ci = hub.as_hub(CI, "platform-ci")
     assert publish_policy(ci, PACKS_DIR / "high.yaml") == (pack, False)
@@ -362,11 +364,11 @@ def test_policy_distribution_verifies_digest_and_caches(hub: MotoHub, tmp_path: 
         publish_policy(team, PACKS_DIR / "minimal.yaml")
     # a pack altered in the hub store after publication is refused, and a damaged cache is refetched
     hub.admin.client("s3").put_object(
-        Bucket=hub.coords.artifact_bucket, Key="policies/govhub-high/1.1.0.yaml", Body=changed.read_bytes()
+        Bucket=hub.coords.artifact_bucket, Key="policies/govhub-high/1.2.0.yaml", Body=changed.read_bytes()
     )
-    (hub.cache_dir / "govhub-high" / "1.1.0.yaml").write_text("garbage: [")
+    (hub.cache_dir / "govhub-high" / "1.2.0.yaml").write_text("garbage: [")
     with pytest.raises(WorkflowError, match="does not match its recorded digest"):
-        resolve_policy(team, "govhub-high", "1.1.0")
+        resolve_policy(team, "govhub-high", "1.2.0")
 
 
 def test_audit_log_in_the_hub_verifies_and_pinpoints_tampering_in_a_copy(hub: MotoHub, tmp_path: Path) -> None:
