@@ -187,6 +187,36 @@ class Governance(_Model):
     platform_admins: tuple[PersonEntry, ...] = Field(default=(), description="who operates the hub")
 
 
+class TeamCi(_Model):
+    """The team's CI, whose OIDC token the spoke's CI role trusts (no long-lived keys)."""
+
+    provider: Literal["github", "gitlab"] = Field(description="github (Actions) or gitlab (CI/CD)")
+    repository: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)+$")] = Field(
+        description='the repository the team submits from: "owner/repo" (GitHub) or "group/project" (GitLab)'
+    )
+    branch: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_./-]{1,100}$")] = Field(
+        default="main", description="the only branch whose pipelines may submit to the hub"
+    )
+    gitlab_host: Annotated[str, StringConstraints(pattern=r"^[a-z0-9.-]+$")] = Field(
+        default="gitlab.com", description="the GitLab instance that issues the tokens (gitlab only)"
+    )
+
+    @property
+    def issuer_host(self) -> str:
+        return "token.actions.githubusercontent.com" if self.provider == "github" else self.gitlab_host
+
+    @property
+    def audience(self) -> str:
+        return "sts.amazonaws.com" if self.provider == "github" else f"https://{self.gitlab_host}"
+
+    @property
+    def subject(self) -> str:
+        """The token subject of a pipeline on the submitting branch, as each provider spells it."""
+        if self.provider == "github":
+            return f"repo:{self.repository}:ref:refs/heads/{self.branch}"
+        return f"project_path:{self.repository}:ref_type:branch:ref:{self.branch}"
+
+
 class Team(_Model):
     name: TeamName = Field(description="the team's short name, e.g. fraud")
     cloud: Cloud = Field(description="the cloud the team runs on")
@@ -202,6 +232,9 @@ class Team(_Model):
     )
     budget_monthly_usd: int = Field(default=1000, gt=0, description="monthly budget alarm, in USD")
     vpc_cidr: NonEmpty = Field(default="10.100.0.0/16", description="network for the team's ML workspace")
+    ci: TeamCi | None = Field(
+        default=None, description="the team's CI (provider, repository, branch): the spoke creates its OIDC role"
+    )
 
     @property
     def vended(self) -> bool:

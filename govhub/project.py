@@ -142,6 +142,9 @@ def context_for(
             "hub_artifact_store": f"s3://{aws.artifact_bucket}/{keys.team_prefix(team.name)}",
             "hub_audit_store": f"s3://{aws.audit_bucket}/{names.AUDIT_LOG_PREFIX}",
             "hub_submit_role": aws.role_arn(names.team_submitter_role(team.name)),
+            # created by the spoke stack when teams[].ci is set (output ci_variables)
+            "ci_role": names.role_arn(team.account, names.SPOKE_CI_ROLE) if team.ci and not team.vended else "",
+            "ci_repository": f"{team.ci.provider}:{team.ci.repository}@{team.ci.branch}" if team.ci else "",
         }
     elif team.cloud == "azure" and hub is not None:
         ctx |= {

@@ -1108,6 +1108,7 @@ class AwsHubStack(engine.TerraformStack):
                 kms_key_arn=self.key.arn,
                 ecr_repository_arn=self.ecr.arn,
                 ci_deployer_role_arn=self.roles["ci-deployer"].arn,
+                submit_role_arn=self.roles[f"submit-{team.name}"].arn,
                 model_package_group_names=tuple(n for n, _, _ in groups),
                 model_package_group_arns=tuple(g.arn for _, g, _ in groups),
                 model_package_arn_patterns=tuple(p for _, _, p in groups),

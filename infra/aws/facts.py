@@ -27,6 +27,7 @@ class AwsTeamHubFacts:
     kms_key_arn: str
     ecr_repository_arn: str
     ci_deployer_role_arn: str
+    submit_role_arn: str  # the hub's govhub-submit-<team> role, which the team's CI role assumes
     model_package_group_names: tuple[str, ...]
     model_package_group_arns: tuple[str, ...]
     model_package_arn_patterns: tuple[str, ...]

@@ -98,6 +98,7 @@ class AwsSpokeStack(engine.TerraformStack):
         )
         self.forwarder = self._event_forwarding()
         self.deploy_role = self._deploy_role()
+        self.ci_role = self._ci_role()
         self._budget()
         for name, value in {
             "sagemaker_domain_id": self.domain.id,
@@ -106,6 +107,14 @@ class AwsSpokeStack(engine.TerraformStack):
             "deploy_role_arn": self.deploy_role.arn,
         }.items():
             engine.TerraformOutput(self, f"out-{name}", value=value, description=f"govhub spoke {team.name}: {name}")
+        # The variables the team's CI reads (the project README lists them): the platform's deploy
+        # workflow writes them into the team's repository from this output after each apply.
+        engine.TerraformOutput(
+            self,
+            "out-ci_variables",
+            value=self.ci_variables,
+            description=f"govhub spoke {team.name}: the CI variables of the team's repository",
+        )
         self.guardrails = apply_guardrails(self, config.guardrails.required_tags)
 
     def _network(self) -> tuple[Any, list[Any], Any]:
@@ -410,6 +419,41 @@ class AwsSpokeStack(engine.TerraformStack):
             role_arn=role.arn,
         )
         return role
+
+    @property
+    def ci_variables(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"GOVHUB_SUBMIT_ROLE_ARN": self.hub.submit_role_arn, "AWS_REGION": self.hub.hub_region}
+        if self.ci_role is not None:
+            out["GOVHUB_CI_ROLE_ARN"] = self.ci_role.arn
+        return out
+
+    def _ci_role(self) -> ServiceRole | None:
+        """The team CI's role: trusted by the CI provider's OIDC tokens for the team's repository and
+        submitting branch only, and allowed nothing but to assume the hub's submit role for this team."""
+        ci = self.team.ci
+        if ci is None:
+            return None
+        oidc = aws.iam_openid_connect_provider.IamOpenidConnectProvider(
+            self, "ci-oidc", url=f"https://{ci.issuer_host}", client_id_list=[ci.audience], tags=self.tags
+        )
+        return ServiceRole(
+            self,
+            "ci-role",
+            name=names.SPOKE_CI_ROLE,
+            tags=self.tags,
+            description=f"govhub: {ci.provider} pipelines of {ci.repository} on {ci.branch} submit to the hub",
+            trust=iam.document(
+                iam.statement(
+                    "AllowTeamRepositoryBranch",
+                    "sts:AssumeRoleWithWebIdentity",
+                    principals={"Federated": oidc.arn},
+                    conditions={
+                        "StringEquals": {f"{ci.issuer_host}:aud": ci.audience, f"{ci.issuer_host}:sub": ci.subject}
+                    },
+                )
+            ),
+            statements=[iam.statement("AssumeHubSubmitRole", "sts:AssumeRole", self.hub.submit_role_arn)],
+        )
 
     def _deploy_role(self) -> ServiceRole:
         account, region, team = self.account, self.region, self.team.name

@@ -198,7 +198,14 @@ def test_project_new_takes_the_team_context_from_the_platform_config(tmp_path: P
     assert image == "222222222222.dkr.ecr.eu-west-1.amazonaws.com/govhub/pipeline-images:govhub-1.0.0"
     assert "uv sync" in (project / ".gitlab-ci.yml").read_text()
     gitlab = yaml.safe_load((project / ".gitlab-ci.yml").read_text())
-    assert "govhub submit --team fraud" in gitlab["submit"]["script"][0]
+    assert "govhub submit --team fraud" in gitlab["submit"]["script"][-1]
+    # the CI role the spoke stack creates (teams[].ci), with its OIDC wiring and the README's CI variables
+    assert gitlab["submit"]["variables"]["AWS_ROLE_ARN"] == "$GOVHUB_CI_ROLE_ARN"
+    assert gitlab["submit"]["id_tokens"]["GOVHUB_OIDC_TOKEN"]["aud"] == "https://gitlab.com"
+    readme = (project / "README.md").read_text()
+    assert "| repository variable `GOVHUB_CI_ROLE_ARN` | `arn:aws:iam::333333333333:role/govhub/govhub-ci` |" in readme
+    assert "| the CI the role trusts | `github:acme/fraud-credit-scoring@main` |" in readme
+    assert "| repository variable `AWS_REGION` | `eu-west-1` |" in readme
 
 
 @pytest.mark.parametrize(

@@ -51,7 +51,10 @@ def hub_ref(value: str, hub: dict) -> str:
 @pytest.mark.parametrize("team", ["fraud", "recsys", "claims"])
 def test_every_team_gets_exactly_the_expected_spoke(estate: dict, team: str) -> None:
     spoke = estate[f"spoke-aws-{team}"]
-    assert {t: len(v) for t, v in spoke["resource"].items()} == EXPECTED_SPOKE_RESOURCES
+    expected = dict(EXPECTED_SPOKE_RESOURCES)
+    if team == "fraud":  # teams[].ci is set: the CI's OIDC provider and role
+        expected |= {"aws_iam_openid_connect_provider": 1, "aws_iam_role": 5, "aws_iam_role_policy": 5}
+    assert {t: len(v) for t, v in spoke["resource"].items()} == dict(sorted(expected.items()))
     assert set(spoke["data"]) == {"terraform_remote_state"}
     assert set(estate) == {"hub-aws", "spoke-aws-fraud", "spoke-aws-recsys", "spoke-aws-claims"}
 
@@ -157,6 +160,41 @@ def test_deploy_role_trusts_only_the_hub_ci_deployer(estate: dict, hub: dict) ->
         "arn:aws:iam::${aws_organizations_account.account-recsys.id}:role/govhub/govhub-deploy"
         in ci["AssumeSpokeDeployRoles"]["Resource"]
     )
+
+
+def test_team_ci_role_trusts_only_its_repository_branch_and_may_only_assume_the_submit_role(
+    estate: dict, hub: dict
+) -> None:
+    spoke = estate["spoke-aws-fraud"]
+    oidc = only(spoke, "aws_iam_openid_connect_provider")
+    assert oidc["url"] == "https://token.actions.githubusercontent.com" and oidc["client_id_list"] == [
+        "sts.amazonaws.com"
+    ]
+    role = by_path(spoke, "aws_iam_role", "ci-role/role")
+    assert role["name"] == "govhub-ci" and role["path"] == "/govhub/"
+    (trust,) = policy(role["assume_role_policy"])["Statement"]
+    assert as_list(trust["Action"]) == ["sts:AssumeRoleWithWebIdentity"]
+    assert trust["Principal"]["Federated"] == ref(spoke, "aws_iam_openid_connect_provider", "ci-oidc", "arn")
+    assert trust["Condition"] == {
+        "StringEquals": {
+            "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
+            "token.actions.githubusercontent.com:sub": "repo:acme/fraud-credit-scoring:ref:refs/heads/main",
+        }
+    }
+    granted = statements(by_path(spoke, "aws_iam_role_policy", "ci-role/policy")["policy"])
+    assert set(granted) == {"AssumeHubSubmitRole"}
+    assert as_list(granted["AssumeHubSubmitRole"]["Action"]) == ["sts:AssumeRole"]
+    submit = ref(hub, "aws_iam_role", "role-submit-fraud/role", "arn")
+    assert [hub_ref(r, hub) for r in as_list(granted["AssumeHubSubmitRole"]["Resource"])] == [submit]
+    # the CI variables the project README lists are the stack's output, traced back to the hub
+    variables = spoke["output"]["out-ci_variables"]["value"]
+    assert hub_ref(variables["GOVHUB_SUBMIT_ROLE_ARN"], hub) == submit
+    assert variables["GOVHUB_CI_ROLE_ARN"] == ref(spoke, "aws_iam_role", "ci-role/role", "arn")
+    assert hub_ref(variables["AWS_REGION"], hub) == "eu-west-1"
+    # a team without teams[].ci gets no CI role and no way in
+    recsys = estate["spoke-aws-recsys"]
+    assert "aws_iam_openid_connect_provider" not in recsys["resource"]
+    assert set(recsys["output"]["out-ci_variables"]["value"]) == {"GOVHUB_SUBMIT_ROLE_ARN", "AWS_REGION"}
 
 
 def test_budget_alarm_notifies_the_owners(estate: dict) -> None:

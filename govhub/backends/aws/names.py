@@ -7,6 +7,7 @@ from govhub.core import keys
 
 ROLE_PATH = "/govhub/"
 SPOKE_DEPLOY_ROLE = "govhub-deploy"
+SPOKE_CI_ROLE = "govhub-ci"  # the team CI's OIDC role in the team account; it may assume the hub submit role
 HUB_CI_DEPLOYER_ROLE = v.CI_DEPLOYER
 HUB_PLATFORM_ADMIN_ROLE = v.PLATFORM_ADMIN
 HUB_APPROVER_ROLE = v.APPROVER
