@@ -28,7 +28,7 @@ ifeq ($(wildcard $(TF_CLI_CONFIG_FILE)),)
 export TF_CLI_CONFIG_FILE := $(CACHE)/terraform.rc
 endif
 
-.PHONY: demo test lint bootstrap test-tools chromium synth bench clean help
+.PHONY: demo test lint bootstrap test-tools chromium synth checkov bench clean help
 
 help:
 	@echo "make demo   set up, then run the whole product on a local AWS emulator (moto_server): Terraform"
@@ -37,6 +37,7 @@ help:
 	@echo "            outputs in demo-output/ (about 4 minutes)"
 	@echo "make test   set up, then run the offline test suite"
 	@echo "make synth  synthesize platform.yaml when it exists, else examples/platform.yaml (PLATFORM_CONFIG=... to choose)"
+	@echo "make checkov  scan the synthesized stacks with checkov; fails on any check without a reviewed skip"
 
 bootstrap: $(PY_STAMP) $(NODE_STAMP) $(CACHE)/.ready
 
@@ -104,6 +105,10 @@ test: bootstrap test-tools lint
 synth: bootstrap
 	@config=$${PLATFORM_CONFIG:-$$( [ -f platform.yaml ] && echo platform.yaml || echo examples/platform.yaml )}; \
 	  echo "synthesizing $$config"; PLATFORM_CONFIG=$$config npx --no-install cdktf synth
+
+checkov: bootstrap $(CHECKOV_STAMP)
+	@test -d cdktf.out/stacks || $(MAKE) synth
+	@$(PY) -m tools.checkov_gate cdktf.out
 
 demo: bootstrap
 	@$(PY) -m tools.demo

@@ -53,3 +53,62 @@ def service_of(resource_type: str) -> str:
 
 
 NETWORK_SERVICES = frozenset({"vpc", "subnet", "route", "security", "default", "internet", "nat", "network", "flow"})
+
+
+# --------------------------------------------------------------------------- diff
+
+
+def _blocks(doc: dict) -> dict[str, tuple[str, dict]]:
+    """Every resource and output of one stack: address -> (readable construct path, its settings)."""
+    out: dict[str, tuple[str, dict]] = {}
+    for rtype, items in (doc.get("resource") or {}).items():
+        for name, body in items.items():
+            path = str(((body.get("//") or {}).get("metadata") or {}).get("path", name))
+            settings = {k: v for k, v in body.items() if k != "//"}
+            out[f"{rtype}.{name}"] = (f"{rtype} {path.split('/', 1)[-1]}", settings)
+    for name, body in (doc.get("output") or {}).items():
+        out[f"output.{name}"] = (f"output {name}", {k: v for k, v in body.items() if k != "//"})
+    return out
+
+
+def diff_stacks(before: dict[str, dict], after: dict[str, dict]) -> list[dict]:
+    """What changes, stack by stack: resources (and outputs) added, removed and changed, with the
+    settings that change. Stacks that appear or disappear are listed whole; unchanged ones too."""
+    out = []
+    for stack in sorted(set(before) | set(after), key=lambda s: (not s.startswith("hub-"), s)):
+        old, new = _blocks(before.get(stack, {})), _blocks(after.get(stack, {}))
+        added = sorted(new[a][0] for a in set(new) - set(old))
+        removed = sorted(old[a][0] for a in set(old) - set(new))
+        changed = []
+        for address in sorted(set(old) & set(new)):
+            (label, was), (_, now) = old[address], new[address]
+            if was != now:
+                keys = sorted(k for k in set(was) | set(now) if was.get(k) != now.get(k))
+                changed.append({"what": label, "settings": keys})
+        state = "added" if stack not in before else "removed" if stack not in after else "changed"
+        if state == "changed" and not (added or removed or changed):
+            state = "unchanged"
+        out.append({"stack": stack, "state": state, "added": added, "removed": removed, "changed": changed})
+    return out
+
+
+def render_diff(rows: list[dict], before: str, after: str, *, limit: int = 40) -> str:
+    lines = [f"estate diff: {before} -> {after}"]
+    unchanged = [r["stack"] for r in rows if r["state"] == "unchanged"]
+    for r in rows:
+        if r["state"] == "unchanged":
+            continue
+        counts = f"{len(r['added'])} to add, {len(r['changed'])} to change, {len(r['removed'])} to remove"
+        title = {"added": "new stack", "removed": "stack removed", "changed": "changes"}[r["state"]]
+        lines.append(f"  {r['stack']} ({title}): {counts}")
+        items = [f"+ {a}" for a in r["added"]] + [f"- {a}" for a in r["removed"]]
+        items += [f"~ {c['what']} ({', '.join(c['settings'])})" for c in r["changed"]]
+        shown = items if r["state"] == "changed" else items[:0]
+        lines += [f"      {i}" for i in shown[:limit]]
+        if len(shown) > limit:
+            lines.append(f"      … and {len(shown) - limit} more (--json lists them all)")
+    if unchanged:
+        lines.append(f"  unchanged: {', '.join(unchanged)}")
+    if all(r["state"] == "unchanged" for r in rows):
+        lines.append("  no changes")
+    return "\n".join(lines)

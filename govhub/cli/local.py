@@ -37,6 +37,57 @@ def _estate_summary(args: argparse.Namespace) -> int:
     return 0
 
 
+def _estate_diff(args: argparse.Namespace) -> int:
+    """What a change to platform.yaml does to each stack: each side is a platform config (synthesized
+    here, offline) or a synth output folder."""
+    import json
+    import os
+    import tempfile
+    from pathlib import Path
+
+    from govhub.estate import SummaryError, diff_stacks, load_stacks, render_diff
+
+    def stacks_of(side: str, work: Path) -> dict[str, dict]:
+        path = Path(side)
+        if path.is_dir():
+            return load_stacks(path)
+        from govhub.config import ConfigError, load_config
+
+        try:
+            config = load_config(path)
+        except ConfigError as exc:
+            raise SummaryError(exc.report()) from None
+        if Path("main.py").is_file() and os.getcwd() not in sys.path:
+            sys.path.insert(0, os.getcwd())  # the platform repository's app, run from its root
+        try:
+            from main import EstateError, build_estate, synthesize
+        except ImportError:
+            raise SummaryError(
+                f"{side}: synthesizing a config needs the platform repository (main.py, hub/, spoke/, infra/); "
+                "run this command from its root, or give two synth output folders"
+            ) from None
+        out = work / path.stem
+        out.mkdir(parents=True, exist_ok=True)
+        print(f"synthesizing {side} …", file=sys.stderr)
+        try:
+            app, _ = build_estate(config, outdir=out)
+            synthesize(app)
+        except EstateError as exc:
+            raise SummaryError(f"{side}: {exc}") from None
+        return load_stacks(out)
+
+    try:
+        with tempfile.TemporaryDirectory(prefix="govhub-diff-") as tmp:
+            before = stacks_of(args.before, Path(tmp) / "before")
+            after = stacks_of(args.after, Path(tmp) / "after")
+    except SummaryError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    rows = diff_stacks(before, after)
+    print(json.dumps(rows, indent=2) if args.json else render_diff(rows, args.before, args.after))
+    return 0
+
+
 def _evaluate(args: argparse.Namespace) -> int:
     from pathlib import Path
 
@@ -146,6 +197,15 @@ def add_commands(sub: Any) -> Any:
     summary = estate_sub.add_parser("summary", help="list the synthesized stacks and their resources")
     summary.add_argument("outdir", nargs="?", default="cdktf.out", help="synth output folder (default: cdktf.out)")
     summary.set_defaults(func=_estate_summary)
+    diff = estate_sub.add_parser(
+        "diff", help="what a platform.yaml change adds, changes or removes in each stack (hub included)"
+    )
+    diff.add_argument(
+        "before", help="the current platform config (e.g. from `git show main:platform.yaml`) or synth folder"
+    )
+    diff.add_argument("after", nargs="?", default="platform.yaml", help="the changed config or synth folder")
+    diff.add_argument("--json", action="store_true", help="machine-readable output, every resource listed")
+    diff.set_defaults(func=_estate_diff)
 
     ev = sub.add_parser("evaluate", help="evaluate a model version and judge it against its risk tier's gates")
     ev.add_argument("--evidence", help="judge an evidence document (from `govhub evidence import`) instead")
