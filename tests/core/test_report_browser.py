@@ -85,10 +85,16 @@ def test_screenshot_shows_the_red_verdict_and_both_bar_colours(failing_report, t
 
 def test_model_card_renders_in_the_browser(tmp_path) -> None:
     from govhub.core import model_card
-    from tests.core.test_policy_and_decision import CARD, LINEAGE
+    from govhub.core.evidence import Evidence, Metric
+    from tests.core.test_policy_and_decision import CARD, LINEAGE, PROV
 
     pack = pack_for_tier("high")
-    ev = evidence(di_female=0.62)
+    base = evidence(di_female=0.62)
+    shap = [
+        Metric(name="explain.mean_abs_attribution", value=v, feature=f, provenance=PROV)
+        for f, v in (("income", 0.31), ("age", 0.12))
+    ]
+    ev = Evidence(model=base.model, metrics=(*base.metrics, *shap))
     card = {**CARD, "lineage": LINEAGE}
     ctx = model_card.context(
         card,
@@ -113,8 +119,16 @@ def test_model_card_renders_in_the_browser(tmp_path) -> None:
     assert "clarify.DI 0.62 for sex=female is below 0.8" in dom
     assert "approval for <strong>staging</strong> by erin@acme.example" in dom
     assert "consumer credit scoring" in dom and "sex=female" in dom
+    # passing gates show their values against their bounds, not a dash
+    perf = dom[dom.index("<td>gate.performance</td>") :]
+    perf = perf[: perf.index("</tr>")]
+    assert "roc_auc all rows <b>0.81</b> (&gt;= 0.7, held)" in perf
+    attributions = dom[dom.index('<section id="attributions">') :]
+    assert attributions.index("<td>income</td>") < attributions.index("<td>age</td>")  # largest first
+    assert '<section id="annex-iv">' in dom and CARD["human_oversight"] in dom
     markdown = model_card.render_markdown(ctx)
     assert "| gate.fairness | fail |" in markdown and "{{" not in markdown
+    assert "| income | 0.31 | – |" in markdown and "**human oversight**:" in markdown
 
 
 def test_a_failing_report_says_what_to_do_next_and_shows_every_value_against_its_bound(tmp_path) -> None:
