@@ -288,6 +288,8 @@ class MotoServer:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self, timeout: float = 30) -> MotoServer:
+        if self.process is not None and self.process.poll() is None:
+            return self  # already running: a second start must not leak a second server
         try:
             import moto.server  # noqa: F401
         except ImportError:

@@ -137,7 +137,7 @@ def test_workflow_commands(hub, tmp_path: Path, capsys, monkeypatch) -> None:  #
 def _annex_iv_document(capsys, tmp_path: Path, ref: str) -> None:
     """The EU AI Act technical documentation of a version in prod, as markdown and in the browser."""
     from tests.core.test_policy_and_decision import ANNEX_IV
-    from tests.core.test_report_browser import browse
+    from tests.core.test_report_browser import browse, painted
 
     out_base = tmp_path / "annex"
     code, out, _ = run(
@@ -160,6 +160,8 @@ def _annex_iv_document(capsys, tmp_path: Path, ref: str) -> None:
     g = g[: g.index("</section>")]
     assert "grace@acme.example" in g and "erin@acme.example" in g  # the dated, signed approvals
     assert '<td class="held">held</td>' in g and "sex=female" in g
+    seen = painted(tmp_path / "annex.html", tmp_path, {"annex heading": (0x1F, 0x4E, 0x9A), "held": (0x11, 0x69, 0x1F)})
+    assert seen["annex heading"] > 300 and seen["held"] > 50, seen
     nine = dom[dom.index('data-annex="9"') :]
     assert "schedule daily" in nine and "clarify.DI" in nine  # the attached monitoring plan
 
@@ -241,7 +243,7 @@ def test_inbox_shows_what_waits_and_what_is_missing(hub, tmp_path: Path, capsys,
 
 
 def test_inventory_lists_every_use_case_and_renders_in_the_browser(hub, tmp_path: Path, capsys, monkeypatch) -> None:  # noqa: F811
-    from tests.core.test_report_browser import browse
+    from tests.core.test_report_browser import browse, painted
 
     monkeypatch.setenv("GOVHUB_CACHE_DIR", str(tmp_path / "cache"))
     submit = ["submit", "--team", "fraud", "--use-case", "credit-scoring", *COMMON, "--as", "ci-main"]
@@ -260,10 +262,12 @@ def test_inventory_lists_every_use_case_and_renders_in_the_browser(hub, tmp_path
     assert '<tr data-group="fraud-credit-scoring" class="tier-high">' in dom
     assert '<td class="n bad">1</td>' in dom  # the blocked count, in red
     assert "<title>Model inventory: acme</title>" in dom and "2 version(s)" in dom
+    seen = painted(page, tmp_path, {"tier high row": (0xFD, 0xE8, 0xE8), "blocked count": (0xA4, 0x0E, 0x0E)})
+    assert seen["tier high row"] > 1000 and seen["blocked count"] > 5, seen
 
 
 def test_a_team_member_asks_for_a_waiver_and_an_approver_answers_it(hub, tmp_path: Path, capsys, monkeypatch) -> None:  # noqa: F811
-    from tests.core.test_report_browser import browse
+    from tests.core.test_report_browser import browse, painted
 
     monkeypatch.setenv("GOVHUB_CACHE_DIR", str(tmp_path / "cache"))
     submit = ["submit", "--team", "fraud", "--use-case", "credit-scoring", *COMMON, "--as", "ci-main"]
@@ -290,6 +294,8 @@ def test_a_team_member_asks_for_a_waiver_and_an_approver_answers_it(hub, tmp_pat
     dom = browse(page, tmp_path, "--dump-dom").stdout
     assert f'<tr data-version="{ref}" data-state="waiver">' in dom
     assert "blocked, waiver asked" in dom and "1 for a waiver decision" in dom
+    seen = painted(page, tmp_path, {"waiver badge": (0xFF, 0xF1, 0xD6)})
+    assert seen["waiver badge"] > 200, seen  # the state badge is painted, not only present in the DOM
     # the approver's grant answers the request: it leaves the inbox's waiver state, and the log links them
     code, out, err = run(
         capsys, "waiver", "grant", ref, "--gate", "gate.fairness", "--expires", until, *reason, *COMMON, "--as", "grace"

@@ -139,7 +139,7 @@ def test_two_writers_and_a_verifier_on_moto_server_s3(tmp_path: Path, monkeypatc
     pem = private.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                                 serialization.NoEncryption())  # fmt: skip
     key = checkpoint.public_key(LocalSigner(pem).public_key_pem())
-    with MotoServer(log=tmp_path / "moto.log").start() as server:
+    with MotoServer(log=tmp_path / "moto.log") as server:
         monkeypatch.setenv("AWS_ENDPOINT_URL", server.endpoint)
         s3 = boto3.client("s3", region_name="eu-west-1", aws_access_key_id="x", aws_secret_access_key="x")
         for bucket in ("audit", "checkpoints"):

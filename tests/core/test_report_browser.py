@@ -51,6 +51,20 @@ def browse(page: Path, tmp_path: Path, *extra: str) -> subprocess.CompletedProce
     )
 
 
+def painted(page: Path, tmp_path: Path, colours: dict[str, tuple[int, int, int]], size: str = "1100,2000") -> dict:
+    """How many pixels of each colour a person sees on ``page`` (a headless Chromium screenshot)."""
+    from PIL import Image
+
+    shot = tmp_path / f"{page.stem}.png"
+    browse(page, tmp_path, f"--screenshot={shot}", f"--window-size={size}")
+    assert shot.exists(), "Chromium wrote no screenshot"
+    pixels: list[tuple[int, int, int]] = list(Image.open(shot).convert("RGB").get_flattened_data())  # type: ignore[arg-type]
+    return {
+        name: sum(1 for p in pixels if all(abs(a - b) <= 6 for a, b in zip(p, colour, strict=False)))
+        for name, colour in colours.items()
+    }
+
+
 @pytest.fixture()
 def failing_report(tmp_path) -> Path:
     pack = pack_for_tier("high")
@@ -69,16 +83,8 @@ def test_rendered_dom_shows_outcome_reasons_and_gate_table(failing_report, tmp_p
 
 
 def test_screenshot_shows_the_red_verdict_and_both_bar_colours(failing_report, tmp_path) -> None:
-    from PIL import Image
-
-    shot = tmp_path / "shot.png"
-    browse(failing_report, tmp_path, f"--screenshot={shot}", "--window-size=1100,3000")
-    assert shot.exists(), "Chromium wrote no screenshot"
-    pixels: list[tuple[int, int, int]] = list(Image.open(shot).convert("RGB").get_flattened_data())  # type: ignore[arg-type]
-    counts = {
-        name: sum(1 for p in pixels if all(abs(a - b) <= 6 for a, b in zip(p, colour, strict=False)))
-        for name, colour in {"verdict": FAIL_RED, "bad bar": BAR_RED, "good bar": BAR_GREEN}.items()
-    }
+    colours = {"verdict": FAIL_RED, "bad bar": BAR_RED, "good bar": BAR_GREEN}
+    counts = painted(failing_report, tmp_path, colours, "1100,3000")
     assert counts["verdict"] > 500, counts  # the FAIL badge is painted
     assert counts["bad bar"] > 300 and counts["good bar"] > 300, counts  # female bar fails, male bar passes
 

@@ -132,3 +132,11 @@ def test_bucket_policy_conditions_on_the_caller_and_if_none_match_are_evaluated(
         with pytest.raises(ClientError, match="403|Forbidden"):
             other.put_object(Bucket="launcher-test", Key="log/head.json", Body=b"x")
         other.put_object(Bucket="launcher-test", Key="elsewhere.json", Body=b"x")
+
+
+def test_starting_twice_runs_one_server_and_stop_leaves_none(tmp_path) -> None:
+    server = MotoServer(log=tmp_path / "moto.log")
+    with server.start() as again:  # start(), then the context manager's own start
+        first = server.process
+        assert again is server and first is not None and first.poll() is None
+    assert first.poll() is not None  # stopped: nothing left running on the port
