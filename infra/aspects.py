@@ -34,7 +34,9 @@ class GuardrailAspect:
         by_path = {c.node.path: c for c in node.node.find_all()}
         taggable = set()
         for construct in by_path.values():
-            if isinstance(construct, engine.TerraformResource) and hasattr(type(construct), "tags_input"):
+            if isinstance(construct, engine.TerraformResource) and (
+                hasattr(type(construct), "tags_input") or hasattr(type(construct), "labels_input")
+            ):
                 taggable.add(f"{construct.terraform_resource_type}.{node.get_logical_id(construct)}")
         doc = node.to_terraform()
         found = check_document(doc, required_tags=self.required_tags, taggable=taggable)

@@ -26,7 +26,24 @@ RULES: Mapping[str, str] = {
     "GR-S3-PUBLIC-ACCESS": "S3 buckets must have a public access block with all four settings on",
     "GR-TAGS": "taggable resources must carry the required tags",
     "GR-IAM-ADMIN": "IAM policies must not allow every action on every resource",
+    # Azure (azurerm; azapi resources are covered by the registry construct's own checks)
+    "GR-AZ-STORAGE-CMK": "Azure storage accounts must be encrypted with a customer-managed key",
+    "GR-AZ-STORAGE-PUBLIC": "Azure storage accounts must deny public network access, public blobs and shared keys",
+    "GR-AZ-ML-PUBLIC": "Azure ML workspaces must not allow public network access",
+    "GR-AZ-ROLE-MG": "no Owner or Contributor role assignment at management-group scope",
+    # Google Cloud
+    "GR-GCP-BUCKET-CMEK": "GCS buckets must have a default Cloud KMS key (CMEK)",
+    "GR-GCP-BUCKET-UNIFORM": "GCS buckets must use uniform bucket-level access and prevent public access",
+    "GR-GCP-PUBLIC-MEMBER": "IAM must not grant anything to allUsers or allAuthenticatedUsers",
+    "GR-GCP-PRIMITIVE-ROLE": "IAM must not grant the primitive roles owner or editor",
+    "GR-LABELS": "labelled Google resources must carry the required tags as lower-case labels",
 }
+# Azure's built-in role definition ids (the same in every tenant) for the two roles GR-AZ-ROLE-MG refuses.
+AZURE_OWNER_ROLE_ID = "8e3af657-a8ff-443c-a75c-2fe8c4bcb635"
+AZURE_CONTRIBUTOR_ROLE_ID = "b24988ac-6180-4e5d-b820-477bf3f6d7a2"
+MANAGEMENT_GROUP_SCOPE = "/providers/Microsoft.Management/managementGroups/"
+PUBLIC_MEMBERS = frozenset({"allUsers", "allAuthenticatedUsers"})
+PRIMITIVE_ROLES = frozenset({"roles/owner", "roles/editor"})
 # Resource types whose tags must also carry the risk tier of what they hold.
 RISK_SCOPED_TYPES = frozenset({"aws_sagemaker_model_package_group"})
 RISK_TAG = "risk-tier"
@@ -135,8 +152,27 @@ def check_document(doc: Mapping[str, Any], *, required_tags: Iterable[str], tagg
                 "ignore_public_acls and restrict_public_buckets all true refers to this bucket; add one",
             )
 
+    _azure(resources, add)
+    _gcp(resources, add)
     for rtype, name, body in resources:
         address = f"{rtype}.{name}"
+        if address in taggable and rtype.startswith("google_"):
+            labels = body.get("labels") or {}
+            wanted = [t.lower() for t in required]
+            missing = [t for t in wanted if not str(labels.get(t, "")).strip()]
+            upper = sorted(f"{k}={v}" for k, v in labels.items() if k != k.lower() or str(v) != str(v).lower())
+            if missing or upper:
+                add(
+                    "GR-LABELS",
+                    rtype,
+                    name,
+                    body,
+                    (f"missing required label(s) {', '.join(missing)}" if missing else "")
+                    + ("; " if missing and upper else "")
+                    + (f"labels must be lower-case, found {', '.join(upper)}" if upper else "")
+                    + "; the required tags become labels with lower-case keys and values",
+                )
+            continue
         if address in taggable:
             tags = body.get("tags") or {}
             need = required + ((RISK_TAG,) if rtype in RISK_SCOPED_TYPES and RISK_TAG not in required else ())
@@ -192,3 +228,96 @@ def _admin_statements(policy: Any) -> list[str]:
         if "*" in _as_list(st.get("Action")) and "*" in _as_list(st.get("Resource")):
             out.append(repr(st.get("Sid") or f"#{i}"))
     return out
+
+
+Add = Any  # the checker's ``add(rule, rtype, name, body, message)``
+
+
+def _refers(value: Any, rtype: str, name: str, attrs: str = "id|name") -> bool:
+    return isinstance(value, str) and bool(
+        re.search(rf"\$\{{{re.escape(rtype)}\.{re.escape(name)}\.({attrs})\}}", value)
+    )
+
+
+def _azure(resources: list[tuple[str, str, Mapping[str, Any]]], add: Add) -> None:
+    """Storage without a customer-managed key or open to the public, ML workspaces reachable from the
+    internet, and Owner or Contributor granted at management-group scope."""
+    accounts = [(n, b) for t, n, b in resources if t == "azurerm_storage_account"]
+    cmk = {
+        n
+        for t, _, b in resources
+        if t == "azurerm_storage_account_customer_managed_key"
+        for n, _ in accounts
+        if _refers(b.get("storage_account_id"), "azurerm_storage_account", n)
+    }
+    for name, body in accounts:
+        if name not in cmk and not (body.get("customer_managed_key") or []):
+            add("GR-AZ-STORAGE-CMK", "azurerm_storage_account", name, body,
+                "no customer_managed_key block and no azurerm_storage_account_customer_managed_key refers to this "
+                "account; encrypt it with a Key Vault key (and set infrastructure_encryption_enabled)")  # fmt: skip
+        open_ = [
+            f"{k} is not {want}"
+            for k, want in (
+                ("public_network_access_enabled", False),
+                ("allow_nested_items_to_be_public", False),
+                ("shared_access_key_enabled", False),
+            )  # fmt: skip
+            if body.get(k) is not want
+        ]
+        if open_:
+            add("GR-AZ-STORAGE-PUBLIC", "azurerm_storage_account", name, body,
+                f"{'; '.join(open_)} (each defaults to true); set them to false and reach the account through "
+                "private endpoints and Entra ID")  # fmt: skip
+    for rtype, name, body in resources:
+        if rtype == "azurerm_machine_learning_workspace" and body.get("public_network_access_enabled") is not False:
+            add("GR-AZ-ML-PUBLIC", rtype, name, body,
+                "public_network_access_enabled is not false (it defaults to true); set it to false and use the "
+                "managed virtual network with private endpoints")  # fmt: skip
+        if rtype == "azurerm_role_assignment" and MANAGEMENT_GROUP_SCOPE.lower() in str(body.get("scope", "")).lower():
+            role = str(body.get("role_definition_name") or "")
+            role_id = str(body.get("role_definition_id") or "").lower()
+            if role in ("Owner", "Contributor") or role_id.endswith((AZURE_OWNER_ROLE_ID, AZURE_CONTRIBUTOR_ROLE_ID)):
+                add("GR-AZ-ROLE-MG", rtype, name, body,
+                    f"grants {role or role_id} at management-group scope, which reaches every subscription below "
+                    "it; grant a narrower role, or the role at one subscription or resource group")  # fmt: skip
+
+
+def _gcp(resources: list[tuple[str, str, Mapping[str, Any]]], add: Add) -> None:
+    """Buckets without CMEK or uniform access, public IAM members and primitive roles."""
+    for rtype, name, body in resources:
+        if rtype == "google_storage_bucket":
+            keys = [
+                e.get("default_kms_key_name") for e in _as_list(body.get("encryption") or []) if isinstance(e, dict)
+            ]
+            if not any(keys):
+                add("GR-GCP-BUCKET-CMEK", rtype, name, body,
+                    "no encryption.default_kms_key_name; set it to a Cloud KMS key of the project (CMEK)")  # fmt: skip
+            if (
+                body.get("uniform_bucket_level_access") is not True
+                or body.get("public_access_prevention") != "enforced"
+            ):
+                add("GR-GCP-BUCKET-UNIFORM", rtype, name, body,
+                    "set uniform_bucket_level_access = true and public_access_prevention = \"enforced\"")  # fmt: skip
+        if not (rtype.startswith("google_") and re.search(r"_iam_(member|binding|policy)$", rtype)):
+            continue
+        grants: list[tuple[str, str]] = []
+        if rtype.endswith("_iam_member"):
+            grants.append((str(body.get("role", "")), str(body.get("member", ""))))
+        elif rtype.endswith("_iam_binding"):
+            grants += [(str(body.get("role", "")), str(m)) for m in _as_list(body.get("members") or [])]
+        else:
+            policy = body.get("policy_data")
+            try:
+                doc = json.loads(policy) if isinstance(policy, str) else policy
+            except ValueError:
+                doc = None
+            for b in (doc or {}).get("bindings", []) if isinstance(doc, dict) else []:
+                grants += [(str(b.get("role", "")), str(m)) for m in _as_list(b.get("members") or [])]
+        public = sorted({m for _, m in grants if m in PUBLIC_MEMBERS})
+        if public:
+            add("GR-GCP-PUBLIC-MEMBER", rtype, name, body,
+                f"grants to {', '.join(public)}; grant to named service accounts or groups instead")  # fmt: skip
+        primitive = sorted({r for r, _ in grants if r in PRIMITIVE_ROLES})
+        if primitive:
+            add("GR-GCP-PRIMITIVE-ROLE", rtype, name, body,
+                f"grants {', '.join(primitive)}; grant the predefined or custom roles the work needs")  # fmt: skip

@@ -11,7 +11,7 @@ import json
 import pytest
 
 from infra.guardrails import AcknowledgementError, check_document, validate_acknowledgement
-from tests.helpers import resources
+from tests.helpers import ROOT, resources
 
 REQUIRED = ("owner", "team", "cost-centre")
 TAGS = {"owner": "a@acme.example", "team": "t", "cost-centre": "CC-1"}
@@ -177,3 +177,56 @@ def test_the_example_estate_passes_every_guardrail(estate: dict) -> None:
     for name, doc in estate.items():
         taggable = {f"{t}.{n}" for t, items in doc["resource"].items() for n, b in items.items() if "tags" in b}
         assert check_document(doc, required_tags=REQUIRED, taggable=taggable) == [], name
+
+
+FIXTURES = ROOT / "tests" / "fixtures" / "guardrails"
+
+
+@pytest.mark.parametrize(
+    "cloud, taggable, expected",
+    [
+        (
+            "azure",
+            ["azurerm_resource_group.tags-pass", "azurerm_resource_group.tags-fail"],
+            {
+                ("GR-AZ-STORAGE-CMK", "azurerm_storage_account.storage-fail-cmk"),
+                ("GR-AZ-STORAGE-PUBLIC", "azurerm_storage_account.storage-fail-public"),
+                ("GR-AZ-ML-PUBLIC", "azurerm_machine_learning_workspace.workspace-fail"),
+                ("GR-AZ-ROLE-MG", "azurerm_role_assignment.contributor-at-mg-fail"),
+                ("GR-AZ-ROLE-MG", "azurerm_role_assignment.owner-id-at-mg-fail"),
+                ("GR-TAGS", "azurerm_resource_group.tags-fail"),
+            },
+        ),
+        (
+            "gcp",
+            [
+                f"google_storage_bucket.{n}"
+                for n in ("bucket-pass", "bucket-fail-cmek", "bucket-fail-uniform", "labels-fail")
+            ],
+            {
+                ("GR-GCP-BUCKET-CMEK", "google_storage_bucket.bucket-fail-cmek"),
+                ("GR-GCP-BUCKET-UNIFORM", "google_storage_bucket.bucket-fail-uniform"),
+                ("GR-LABELS", "google_storage_bucket.labels-fail"),
+                ("GR-GCP-PUBLIC-MEMBER", "google_storage_bucket_iam_member.member-fail-public"),
+                ("GR-GCP-PRIMITIVE-ROLE", "google_project_iam_binding.binding-fail-primitive"),
+                ("GR-GCP-PUBLIC-MEMBER", "google_folder_iam_policy.policy-fail-both"),
+                ("GR-GCP-PRIMITIVE-ROLE", "google_folder_iam_policy.policy-fail-both"),
+            },
+        ),
+    ],
+)
+def test_azure_and_gcp_rules_flag_exactly_the_failing_fixtures(cloud: str, taggable: list[str], expected: set) -> None:
+    """Pass and fail fixtures per rule, as synthesized Terraform JSON (the rules read the JSON alone)."""
+    doc = json.loads((FIXTURES / f"{cloud}.tf.json").read_text())
+    found = check_document(doc, required_tags=REQUIRED, taggable=taggable)
+    assert {(v.rule, v.address) for v in found} == expected
+    by = {(v.rule, v.address): v.message for v in found}
+    if cloud == "azure":
+        assert (
+            "shared_access_key_enabled is not False"
+            in by[("GR-AZ-STORAGE-PUBLIC", "azurerm_storage_account.storage-fail-public")]
+        )
+        assert "acknowledged" not in " ".join(a for _, a in by)  # the acknowledged account is exempt, by its reason
+    else:
+        message = by[("GR-LABELS", "google_storage_bucket.labels-fail")]
+        assert "missing required label(s) cost-centre" in message and "owner=A-Acme" in message
