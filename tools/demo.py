@@ -9,14 +9,16 @@
 5. evaluate   both against the high-risk pack; the biased one also through the Clarify adapter path
 6. register   publish the policy packs, submit both cross-account into the Terraform-made groups; the
               biased model is blocked and its ticket lands in the ticket queue
-7. promote    two distinct approvers (the author's self-approval is refused), monitoring plan, prod
+7. promote    two distinct approvers (the author's self-approval is refused), monitoring plan, prod;
+              the team asks for a waiver of the blocked model, which waits in the approvers' inbox
 8. audit      verify the log against the checkpoint the hub service signed with its KMS key; keep an
               untouched copy (audit-untouched/); rewrite and re-chain an entry in another copy: the
               hash chain alone passes it, the signed checkpoint names the entry
 9. deploy     what the deploy pipelines run: fetch the signed prod attestation and verify the fair
               model's artifact (a copy with one bit changed is refused); the evidence pack's inclusion
               proofs verify offline with the public key
-10. summary   model cards, gate reports and the audit export in demo-output/
+10. summary   model cards, gate reports, the inbox, the inventory, the audit export and the EU AI Act
+              technical documentation (Annex IV) in demo-output/
 
 Run: `python -m tools.demo [--output-dir demo-output]`. Every run starts clean.
 """
@@ -34,6 +36,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -453,6 +456,17 @@ def _promote(demo: Demo, project: Path) -> None:
         "promote", demo.result["refs"]["biased"], "--to", "dev", "--as", "erin@acme.example", expect=1
     )
     demo.result["biased_blocked"] = "gate decision is FAIL" in err
+    # the team asks for a waiver of the blocked version; it waits in the approvers' inbox (none is granted)
+    until = str(date.today() + timedelta(days=30))
+    reason = "the reweighted retraining lands next sprint; until then decisions are reviewed by hand"
+    demo.cli("waiver", "request", demo.result["refs"]["biased"], "--gate", "gate.fairness", "--reason", reason,
+             "--expires", until, "--as", "dana@acme.example")  # fmt: skip
+    reports = demo.out / "reports"
+    reports.mkdir(exist_ok=True)
+    demo.cli("inbox", "--html", str(reports / "inbox.html"), "--as", "auditor")
+    code, out, _ = demo.cli("inbox", "--json", "--as", "auditor", quiet=True)
+    demo.result["waiver_asked"] = any(r["state"] == "waiver" for r in json.loads(out))
+    demo.cli("inventory", "--html", str(reports / "inventory.html"), "--as", "auditor")
 
 
 def _audit(demo: Demo) -> None:
@@ -540,6 +554,9 @@ def _deploy_check(demo: Demo) -> None:
     for fmt in ("html", "json"):
         demo.cli("audit", "export", "--model", ref, "--format", fmt, "--out", str(reports / f"audit-export.{fmt}"),
                  "--as", "auditor", quiet=fmt == "json")  # fmt: skip
+    code, out, _ = demo.cli("audit", "export", "--model", ref, "--format", "annex-iv", "--out", str(reports / "annex-iv"),
+                            "--as", "auditor")  # fmt: skip
+    demo.result["annex_iv_complete"] = code == 0 and "does not state" not in out
     export = reports / "audit-export.json"
     demo.say("      the evidence pack carries an inclusion proof per entry; it verifies offline with hub.pem:")
     code, _, _ = demo.cli("audit", "verify-export", str(export), "--public-key", str(pem))

@@ -101,8 +101,13 @@ def test_the_outputs_are_written_and_the_emulator_is_gone(demo) -> None:
             "model-card-fair.html",
             "model-card-biased.md",
             "model-card-biased.html",
+            "inbox.html",
+            "inventory.html",
+            "annex-iv.md",
+            "annex-iv.html",
         )
     }
+    assert result["waiver_asked"] and result["annex_iv_complete"]
     assert all((out / f).stat().st_size > 500 for f in result["files"])
     assert "the emulator is stopped" in log
     assert not os.environ.get("AWS_ENDPOINT_URL")  # the demo restores the environment it changed
