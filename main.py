@@ -17,8 +17,8 @@ from tools.emulator import EmulatorProfile, EmulatorUnavailable
 
 DEFAULT_CONFIG = "platform.yaml"
 ERR_UNBUILT_CLOUD = (
-    "teams {teams} are on {clouds}, whose hub and spoke stacks are not built yet; this app "
-    "provisions AWS. Keep those teams in a separate config until their stacks land."
+    "teams {teams} are on {clouds}, whose spoke stacks are not built yet; this app provisions the AWS "
+    "estate and the Azure hub. Keep those teams in a separate config until their stacks land."
 )
 
 
@@ -46,6 +46,11 @@ def build_estate(
 
     app = engine.App(outdir=str(outdir)) if outdir else engine.App()
     stacks: dict[str, Any] = {}
+    if config.hubs.azure is not None:
+        from hub.stacks.azure import AzureHubStack  # the Azure hub; Azure spokes are not built yet
+
+        azure_hub = AzureHubStack(app, config)
+        stacks[azure_hub.node.id] = azure_hub
     if config.hubs.aws is not None:
         hub = AwsHubStack(app, config)
         stacks[hub.node.id] = hub

@@ -110,6 +110,16 @@ class AzureHub(_Model):
     location: NonEmpty = Field(description="the hub's Azure location, e.g. westeurope")
     owner: Email = Field(description="e-mail address of the platform team")
     cost_centre: NonEmpty = Field(description="cost centre billed for the hub")
+    ml_management_group: Slug = Field(
+        default="ml-workloads", description="the management group created for ML subscriptions"
+    )
+    approver_group_id: AzureId | None = Field(
+        default=None, description="object id of the Entra group of approvers (from the identity provider)"
+    )
+    auditor_group_id: AzureId | None = Field(default=None, description="object id of the auditors' Entra group")
+    platform_admin_group_id: AzureId | None = Field(
+        default=None, description="object id of the platform admins' Entra group"
+    )
 
 
 class GcpHub(_Model):

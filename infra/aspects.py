@@ -35,7 +35,10 @@ class GuardrailAspect:
         taggable = set()
         for construct in by_path.values():
             if isinstance(construct, engine.TerraformResource) and (
-                hasattr(type(construct), "tags_input") or hasattr(type(construct), "labels_input")
+                hasattr(type(construct), "tags_input")
+                or (
+                    construct.terraform_resource_type.startswith("google_") and hasattr(type(construct), "labels_input")
+                )
             ):
                 taggable.add(f"{construct.terraform_resource_type}.{node.get_logical_id(construct)}")
         doc = node.to_terraform()
