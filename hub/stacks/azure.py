@@ -160,6 +160,11 @@ class AzureHubStack(engine.TerraformStack):
             admin_enabled=False,
             anonymous_pull_enabled=False,
             public_network_access_enabled=False,
+            zone_redundancy_enabled=True,
+            data_endpoint_enabled=True,
+            trust_policy_enabled=True,  # content trust: signed images only
+            quarantine_policy_enabled=True,  # new images wait for the scan before they can be pulled
+            retention_policy_in_days=30,  # untagged manifests are cleaned up
             identity=az.container_registry.ContainerRegistryIdentity(
                 type="UserAssigned", identity_ids=[self.identity.id]
             ),
@@ -225,7 +230,7 @@ class AzureHubStack(engine.TerraformStack):
             resource_group_name=self.group.name,
             location=self.hub.location,
             account_tier="Standard",
-            account_replication_type="ZRS",
+            account_replication_type="GZRS",  # zone- and geo-redundant: the audit record survives a region
             account_kind="StorageV2",
             min_tls_version="TLS1_2",
             https_traffic_only_enabled=True,
@@ -252,12 +257,20 @@ class AzureHubStack(engine.TerraformStack):
         self.topic = az.eventgrid_topic.EventgridTopic(
             self, "governance-topic", name=f"{org}-govhub-bus", location=location, resource_group_name=rg,
             local_auth_enabled=False, public_network_access_enabled=False, input_schema="CloudEventSchemaV1_0",
+            identity=az.eventgrid_topic.EventgridTopicIdentity(type="UserAssigned", identity_ids=[self.identity.id]),
             tags=self.tags,
         )  # fmt: skip
         self.bus_namespace = az.servicebus_namespace.ServicebusNamespace(
             self, "tickets-namespace", name=f"{org}-govhub-tickets", location=location, resource_group_name=rg,
             sku="Premium", capacity=1, premium_messaging_partitions=1, local_auth_enabled=False,
             public_network_access_enabled=False, minimum_tls_version="1.2", tags=self.tags,
+            identity=az.servicebus_namespace.ServicebusNamespaceIdentity(
+                type="UserAssigned", identity_ids=[self.identity.id]
+            ),
+            customer_managed_key=az.servicebus_namespace.ServicebusNamespaceCustomerManagedKey(
+                identity_id=self.identity.id, key_vault_key_id=self.key.versionless_id,
+                infrastructure_encryption_enabled=True,
+            ),
         )  # fmt: skip
         self.queue = az.servicebus_queue.ServicebusQueue(
             self, "ticket-queue", name="govhub-tickets", namespace_id=self.bus_namespace.id,
