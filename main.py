@@ -18,7 +18,7 @@ from tools.emulator import EmulatorProfile, EmulatorUnavailable
 DEFAULT_CONFIG = "platform.yaml"
 ERR_UNBUILT_CLOUD = (
     "teams {teams} are on {clouds}, whose spoke stacks are not built yet; this app provisions the AWS "
-    "estate and the Azure hub. Keep those teams in a separate config until their stacks land."
+    "estate and the Azure and GCP hubs. Keep those teams in a separate config until their stacks land."
 )
 
 
@@ -51,6 +51,11 @@ def build_estate(
 
         azure_hub = AzureHubStack(app, config)
         stacks[azure_hub.node.id] = azure_hub
+    if config.hubs.gcp is not None:
+        from hub.stacks.gcp import GcpHubStack  # the GCP hub; GCP spokes are not built yet
+
+        gcp_hub = GcpHubStack(app, config)
+        stacks[gcp_hub.node.id] = gcp_hub
     if config.hubs.aws is not None:
         hub = AwsHubStack(app, config)
         stacks[hub.node.id] = hub

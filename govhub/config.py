@@ -134,6 +134,10 @@ class GcpHub(_Model):
     region: NonEmpty = Field(description="the hub's region, e.g. europe-west4")
     owner: Email = Field(description="e-mail address of the platform team")
     cost_centre: NonEmpty = Field(description="cost centre billed for the hub")
+    ml_folder: Slug = Field(default="ml-workloads", description="the folder created for ML projects")
+    approver_group: Email | None = Field(default=None, description="the approvers' Google group (e-mail)")
+    auditor_group: Email | None = Field(default=None, description="the auditors' Google group (e-mail)")
+    platform_admin_group: Email | None = Field(default=None, description="the platform admins' Google group")
 
 
 class Hubs(_Model):

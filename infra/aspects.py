@@ -35,10 +35,9 @@ class GuardrailAspect:
         taggable = set()
         for construct in by_path.values():
             if isinstance(construct, engine.TerraformResource) and (
-                hasattr(type(construct), "tags_input")
-                or (
-                    construct.terraform_resource_type.startswith("google_") and hasattr(type(construct), "labels_input")
-                )
+                hasattr(type(construct), "labels_input")
+                if construct.terraform_resource_type.startswith("google_")  # GCP: labels, not resource tags
+                else hasattr(type(construct), "tags_input")
             ):
                 taggable.add(f"{construct.terraform_resource_type}.{node.get_logical_id(construct)}")
         doc = node.to_terraform()

@@ -86,6 +86,7 @@ App = core.App
 TerraformStack = core.TerraformStack
 TerraformOutput = core.TerraformOutput
 TerraformResource = core.TerraformResource
+TerraformResourceLifecycle = core.TerraformResourceLifecycle
 LocalBackend = core.LocalBackend
 Aspects = core.Aspects
 IAspect = core.IAspect

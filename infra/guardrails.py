@@ -43,6 +43,8 @@ AZURE_OWNER_ROLE_ID = "8e3af657-a8ff-443c-a75c-2fe8c4bcb635"
 AZURE_CONTRIBUTOR_ROLE_ID = "b24988ac-6180-4e5d-b820-477bf3f6d7a2"
 MANAGEMENT_GROUP_SCOPE = "/providers/Microsoft.Management/managementGroups/"
 PUBLIC_MEMBERS = frozenset({"allUsers", "allAuthenticatedUsers"})
+# Google resources whose ``labels`` attribute is configuration: their labels live elsewhere.
+LABEL_ATTRIBUTES = {"google_monitoring_notification_channel": "user_labels"}
 PRIMITIVE_ROLES = frozenset({"roles/owner", "roles/editor"})
 # Resource types whose tags must also carry the risk tier of what they hold.
 RISK_SCOPED_TYPES = frozenset({"aws_sagemaker_model_package_group"})
@@ -157,7 +159,7 @@ def check_document(doc: Mapping[str, Any], *, required_tags: Iterable[str], tagg
     for rtype, name, body in resources:
         address = f"{rtype}.{name}"
         if address in taggable and rtype.startswith("google_"):
-            labels = body.get("labels") or {}
+            labels = body.get(LABEL_ATTRIBUTES.get(rtype, "labels")) or {}
             wanted = [t.lower() for t in required]
             missing = [t for t in wanted if not str(labels.get(t, "")).strip()]
             upper = sorted(f"{k}={v}" for k, v in labels.items() if k != k.lower() or str(v) != str(v).lower())

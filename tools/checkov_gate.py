@@ -17,6 +17,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 SKIPS_FILE = ROOT / "infra" / "checkov-skips.yaml"
 AZURE_SKIPS_FILE = ROOT / "infra" / "checkov-skips-azure.yaml"  # hub-azure's reviewed skips
+GCP_SKIPS_FILE = ROOT / "infra" / "checkov-skips-gcp.yaml"  # hub-gcp's reviewed skips
 CHECKOV = ROOT / ".cache" / "tools" / "checkov" / "bin" / "checkov"
 
 
@@ -59,7 +60,7 @@ def skips(*files: Path) -> dict[str, dict]:
     import yaml
 
     out: dict[str, dict] = {}
-    for path in files or (SKIPS_FILE, AZURE_SKIPS_FILE):
+    for path in files or (SKIPS_FILE, AZURE_SKIPS_FILE, GCP_SKIPS_FILE):
         out |= yaml.safe_load(path.read_text()) or {}
     return out
 

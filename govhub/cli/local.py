@@ -42,6 +42,7 @@ def _estate_diff(args: argparse.Namespace) -> int:
     here, offline) or a synth output folder."""
     import json
     import os
+    import subprocess
     import tempfile
     from pathlib import Path
 
@@ -54,26 +55,22 @@ def _estate_diff(args: argparse.Namespace) -> int:
         from govhub.config import ConfigError, load_config
 
         try:
-            config = load_config(path)
+            load_config(path)  # one clean report before any synthesis
         except ConfigError as exc:
             raise SummaryError(exc.report()) from None
-        if Path("main.py").is_file() and os.getcwd() not in sys.path:
-            sys.path.insert(0, os.getcwd())  # the platform repository's app, run from its root
-        try:
-            from main import EstateError, build_estate, synthesize
-        except ImportError:
+        if not Path("main.py").is_file():
             raise SummaryError(
-                f"{side}: synthesizing a config needs the platform repository (main.py, hub/, spoke/, infra/); "
-                "run this command from its root, or give two synth output folders"
-            ) from None
+                f"{side}: synthesizing a config needs the platform repository's app (main.py); run this command "
+                "from its root, or give two synth output folders"
+            )
         out = work / path.stem
         out.mkdir(parents=True, exist_ok=True)
         print(f"synthesizing {side} …", file=sys.stderr)
-        try:
-            app, _ = build_estate(config, outdir=out)
-            synthesize(app)
-        except EstateError as exc:
-            raise SummaryError(f"{side}: {exc}") from None
+        # the platform's CDK app in its own process, as `cdktf synth` runs it (cdktf.json: python main.py)
+        env = {**os.environ, "PLATFORM_CONFIG": str(path.resolve()), "CDKTF_OUTDIR": str(out)}
+        done = subprocess.run([sys.executable, "main.py"], env=env, capture_output=True, text=True)
+        if done.returncode != 0:
+            raise SummaryError(f"{side}: synthesis failed:\n{done.stderr.strip()[-2000:]}")
         return load_stacks(out)
 
     try:

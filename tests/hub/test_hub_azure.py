@@ -4,13 +4,12 @@ violation) and a YAML inventory of the whole resource set and its key values."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
-import yaml
 
 from tests.helpers import ROOT
+from tests.hub.stack_proof import check_checkov, check_inventory, synth_alone
 
 pytestmark = pytest.mark.synth
 INVENTORY = Path(__file__).parent / "azure" / "inventory.yaml"
@@ -19,57 +18,22 @@ CONFIG = ROOT / "tests" / "fixtures" / "config" / "azure-hub.yaml"
 
 @pytest.fixture(scope="module")
 def azure_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from govhub.config import load_config
-    from main import build_estate, synthesize
-
-    out = tmp_path_factory.mktemp("azure.out")
-    app, stacks = build_estate(load_config(CONFIG), outdir=out)
-    assert list(stacks) == ["hub-azure"]
-    synthesize(app)  # the guardrail aspect runs here: a violation refuses the synth
-    return out
+    return tmp_path_factory.mktemp("azure.out")
 
 
 @pytest.fixture(scope="module")
 def hub_azure(azure_out: Path) -> dict:
-    return json.loads((azure_out / "stacks" / "hub-azure" / "cdk.tf.json").read_text())
+    return synth_alone(CONFIG, "hub-azure", azure_out)
 
 
-def test_checkov_finds_nothing_beyond_the_reviewed_azure_skips(azure_out: Path) -> None:
-    import os
+def test_checkov_finds_nothing_beyond_the_reviewed_azure_skips(hub_azure: dict, azure_out: Path) -> None:
+    from tools.checkov_gate import AZURE_SKIPS_FILE
 
-    from tools import checkov_gate
-
-    try:
-        reports, failed = checkov_gate.scan(azure_out / "stacks")
-    except checkov_gate.CheckovMissing as exc:
-        if os.environ.get("GOVHUB_REQUIRE_ALL_TESTS"):
-            pytest.fail(str(exc))
-        pytest.skip(str(exc))
-    assert sum(r["summary"]["passed"] for r in reports) > 40  # the scan really read the stack
-    reviewed = checkov_gate.skips(checkov_gate.AZURE_SKIPS_FILE)
-    code, lines = checkov_gate.verdict(reports, failed, reviewed)
-    assert code == 0, lines
-    assert not set(reviewed) - set(failed), f"stale: {sorted(set(reviewed) - set(failed))}"
-    for check_id, entry in reviewed.items():
-        assert len(entry["reason"].split()) >= 30, f"{check_id}: the reason is too short to review"
-
-
-def _subset(want, have, where: str) -> None:
-    if isinstance(want, dict):
-        assert isinstance(have, dict), f"{where}: expected a mapping, got {have!r}"
-        for k, v in want.items():
-            assert k in have, f"{where}.{k} is missing"
-            _subset(v, have[k], f"{where}.{k}")
-    else:
-        assert have == want, f"{where}: {have!r} != {want!r}"
+    check_checkov(azure_out, AZURE_SKIPS_FILE, 40)
 
 
 def test_the_resource_set_matches_the_inventory(hub_azure: dict) -> None:
-    inventory = yaml.safe_load(INVENTORY.read_text())
-    assert {t: len(v) for t, v in hub_azure["resource"].items()} == inventory["counts"]
-    for address, values in inventory["values"].items():
-        rtype, name = address.split(".", 1)
-        _subset(values, hub_azure["resource"][rtype][name], address)
+    check_inventory(hub_azure, INVENTORY)
 
 
 def test_every_resource_carries_the_required_tags_as_azure_tags(hub_azure: dict) -> None:
