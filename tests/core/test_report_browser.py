@@ -132,6 +132,8 @@ def test_model_card_renders_in_the_browser(tmp_path) -> None:
     attributions = dom[dom.index('<section id="attributions">') :]
     assert attributions.index("<td>income</td>") < attributions.index("<td>age</td>")  # largest first
     assert '<section id="annex-iv">' in dom and CARD["human_oversight"] in dom
+    seen = painted(page, tmp_path, {"fail badge": (0xA4, 0x0E, 0x0E), "held value": (0x11, 0x69, 0x1F)})
+    assert seen["fail badge"] > 300 and seen["held value"] > 50, seen  # the verdict and passing values, painted
     markdown = model_card.render_markdown(ctx)
     assert "| gate.fairness | fail |" in markdown and "{{" not in markdown
     assert "| income | 0.31 | – |" in markdown and "**human oversight**:" in markdown
