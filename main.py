@@ -18,7 +18,7 @@ from tools.emulator import EmulatorProfile, EmulatorUnavailable
 DEFAULT_CONFIG = "platform.yaml"
 ERR_UNBUILT_CLOUD = (
     "teams {teams} are on {clouds}, whose spoke stacks are not built yet; this app provisions the AWS "
-    "estate and the Azure and GCP hubs. Keep those teams in a separate config until their stacks land."
+    "and Azure estates and the GCP hub. Keep those teams in a separate config until their stacks land."
 )
 
 
@@ -32,7 +32,7 @@ def build_estate(
     """Build (not synthesize) every stack of the estate; returns the app and the stacks by id.
 
     ``profile`` points the estate at a local AWS emulator (tests and the demo only)."""
-    unbuilt = [t for t in config.teams if t.cloud != "aws"]
+    unbuilt = [t for t in config.teams if t.cloud == "gcp"]
     if unbuilt:
         raise EstateError(
             ERR_UNBUILT_CLOUD.format(
@@ -47,10 +47,15 @@ def build_estate(
     app = engine.App(outdir=str(outdir)) if outdir else engine.App()
     stacks: dict[str, Any] = {}
     if config.hubs.azure is not None:
-        from hub.stacks.azure import AzureHubStack  # the Azure hub; Azure spokes are not built yet
+        from hub.stacks.azure import AzureHubStack
+        from spoke.stacks.azure import AzureSpokeStack
 
         azure_hub = AzureHubStack(app, config)
         stacks[azure_hub.node.id] = azure_hub
+        for team in config.teams_on("azure"):
+            azure_spoke = AzureSpokeStack(app, config, team, azure_hub.facts[team.name])
+            azure_spoke.add_dependency(azure_hub)
+            stacks[azure_spoke.node.id] = azure_spoke
     if config.hubs.gcp is not None:
         from hub.stacks.gcp import GcpHubStack  # the GCP hub; GCP spokes are not built yet
 

@@ -9,7 +9,8 @@ activity logs next to a Log Analytics workspace, the artifact store, the governa
 topic to a Service Bus ticket queue with dead-lettering, and an alert action group), a container
 registry without an admin user, and role assignments for the approver, auditor and platform-admin
 groups. Not built yet: the Azure ML registry (azapi), the hub service's Function App and its
-identity, the CI's federated credential, the tenant-wide subscription policy, and the spokes.
+identity, the platform CI's federated credential and the tenant-wide subscription policy (the teams'
+spokes are spoke/stacks/azure.py).
 No azurerm provider binary can be downloaded here, so the stack is proven by synthesis, the
 guardrail rules and an inventory (tests/hub/test_hub_azure.py), never by an apply.
 """
@@ -25,6 +26,7 @@ from govhub.config import PlatformConfig
 from infra import engine
 from infra.aspects import apply_guardrails
 from infra.azure.builtin_policies import ALLOWED_LOCATIONS, ML_GUARDRAIL_INITIATIVE
+from infra.azure.facts import AzureTeamHubFacts
 
 az = engine.provider("azurerm")
 
@@ -176,6 +178,16 @@ class AzureHubStack(engine.TerraformStack):
             tags=self.tags,
         )
         self._people()
+        self.facts = {
+            team.name: AzureTeamHubFacts(
+                team=team.name,
+                tenant_id=hub.tenant_id,
+                hub_subscription_id=hub.subscription_id,
+                management_group_id=self.management_group.id,
+                spoke_events_queue_id=self.spoke_events.id,
+            )
+            for team in config.teams_on("azure")
+        }
         for name, value in {
             "management_group_id": self.management_group.id,
             "audit_container_id": self.audit_container.id,
@@ -292,6 +304,11 @@ class AzureHubStack(engine.TerraformStack):
                 ]
             ),
         )
+        # model-registry and job events forwarded by every spoke's Event Grid system topic
+        self.spoke_events = az.servicebus_queue.ServicebusQueue(
+            self, "spoke-events", name="govhub-spoke-events", namespace_id=self.bus_namespace.id,
+            dead_lettering_on_message_expiration=True, max_delivery_count=10, default_message_ttl="P14D",
+        )  # fmt: skip
         self.alerts = az.monitor_action_group.MonitorActionGroup(
             self, "alerts", name=f"{org}-govhub-alerts", resource_group_name=rg, short_name="govhub",
             email_receiver=[

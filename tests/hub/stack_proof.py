@@ -12,14 +12,16 @@ import pytest
 import yaml
 
 
-def synth_alone(config_path: Path, stack_id: str, out: Path) -> dict:
+def synth_alone(config_path: Path, stack_ids: str | list[str], out: Path) -> dict:
+    """Synthesize the config's estate, which must be exactly ``stack_ids``; returns the first stack."""
     from govhub.config import load_config
     from main import build_estate, synthesize
 
+    wanted = [stack_ids] if isinstance(stack_ids, str) else list(stack_ids)
     app, stacks = build_estate(load_config(config_path), outdir=out)
-    assert list(stacks) == [stack_id]
+    assert list(stacks) == wanted
     synthesize(app)  # the guardrail aspect runs here: a violation refuses the synth
-    return json.loads((out / "stacks" / stack_id / "cdk.tf.json").read_text())
+    return json.loads((out / "stacks" / wanted[0] / "cdk.tf.json").read_text())
 
 
 def _subset(want, have, where: str) -> None:

@@ -23,7 +23,7 @@ def azure_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def hub_azure(azure_out: Path) -> dict:
-    return synth_alone(CONFIG, "hub-azure", azure_out)
+    return synth_alone(CONFIG, ["hub-azure", "spoke-azure-credit"], azure_out)
 
 
 def test_checkov_finds_nothing_beyond_the_reviewed_azure_skips(hub_azure: dict, azure_out: Path) -> None:
