@@ -94,9 +94,9 @@ def _acks(body: Mapping[str, Any]) -> Mapping[str, str]:
     return (body.get("//") or {}).get(ACK_KEY) or {}
 
 
-def _refs_to(value: Any, rtype: str, name: str) -> bool:
+def _refs_to(value: Any, rtype: str, name: str, attrs: str = "id|bucket") -> bool:
     return isinstance(value, str) and bool(
-        re.search(rf"\$\{{{re.escape(rtype)}\.{re.escape(name)}\.(id|bucket)\}}", value)
+        re.search(rf"\$\{{{re.escape(rtype)}\.{re.escape(name)}\.({attrs})\}}", value)
     )
 
 
@@ -235,12 +235,6 @@ def _admin_statements(policy: Any) -> list[str]:
 Add = Any  # the checker's ``add(rule, rtype, name, body, message)``
 
 
-def _refers(value: Any, rtype: str, name: str, attrs: str = "id|name") -> bool:
-    return isinstance(value, str) and bool(
-        re.search(rf"\$\{{{re.escape(rtype)}\.{re.escape(name)}\.({attrs})\}}", value)
-    )
-
-
 def _azure(resources: list[tuple[str, str, Mapping[str, Any]]], add: Add) -> None:
     """Storage without a customer-managed key or open to the public, ML workspaces reachable from the
     internet, and Owner or Contributor granted at management-group scope."""
@@ -250,7 +244,7 @@ def _azure(resources: list[tuple[str, str, Mapping[str, Any]]], add: Add) -> Non
         for t, _, b in resources
         if t == "azurerm_storage_account_customer_managed_key"
         for n, _ in accounts
-        if _refers(b.get("storage_account_id"), "azurerm_storage_account", n)
+        if _refs_to(b.get("storage_account_id"), "azurerm_storage_account", n, "id|name")
     }
     for name, body in accounts:
         if name not in cmk and not (body.get("customer_managed_key") or []):

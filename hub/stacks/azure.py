@@ -17,9 +17,7 @@ guardrail rules and an inventory (tests/hub/test_hub_azure.py), never by an appl
 
 from __future__ import annotations
 
-import hashlib
 import json
-import re
 from typing import Any
 
 from govhub.config import PlatformConfig
@@ -27,6 +25,7 @@ from infra import engine
 from infra.aspects import apply_guardrails
 from infra.azure.builtin_policies import ALLOWED_LOCATIONS, ML_GUARDRAIL_INITIATIVE
 from infra.azure.facts import AzureTeamHubFacts
+from infra.azure.names import storage_name
 
 az = engine.provider("azurerm")
 
@@ -38,13 +37,6 @@ ROLE_READER = "Reader"
 ROLE_KEY_USER = "Key Vault Crypto Service Encryption User"
 ROLE_BLOB_READER = "Storage Blob Data Reader"
 ROLE_BLOB_CONTRIBUTOR = "Storage Blob Data Contributor"
-
-
-def storage_name(organization: str, purpose: str, subscription_id: str) -> str:
-    """A storage account (or registry) name: 3-24 lower-case letters and digits, unique per
-    subscription through a short digest of its id."""
-    stem = re.sub(r"[^a-z0-9]", "", f"{organization}{purpose}".lower())[:18]
-    return stem + hashlib.sha256(subscription_id.encode()).hexdigest()[:6]
 
 
 class AzureHubStack(engine.TerraformStack):

@@ -8,13 +8,13 @@ offline by synthesis, the guardrail rules and an inventory (tests/spoke/test_spo
 
 from __future__ import annotations
 
-import hashlib
 from typing import Any
 
 from govhub.config import PlatformConfig, Team
 from infra import engine
 from infra.aspects import apply_guardrails
 from infra.azure.facts import AzureTeamHubFacts
+from infra.azure.names import storage_name
 
 az = engine.provider("azurerm")
 
@@ -32,11 +32,6 @@ ROLE_BUS_SENDER = "Azure Service Bus Data Sender"
 
 def spoke_stack_id(team: str) -> str:
     return f"spoke-azure-{team}"
-
-
-def _short(team: str, purpose: str, subscription: str) -> str:
-    stem = "".join(c for c in f"{team}{purpose}".lower() if c.isalnum())[:18]
-    return stem + hashlib.sha256(subscription.encode()).hexdigest()[:6]
 
 
 class AzureSpokeStack(engine.TerraformStack):
@@ -69,7 +64,7 @@ class AzureSpokeStack(engine.TerraformStack):
             resource_group_name=rg, tags=self.tags,
         )  # fmt: skip
         self.vault = az.key_vault.KeyVault(
-            self, "team-vault", name=_short(team.name, "kv", sub), location=location, resource_group_name=rg,
+            self, "team-vault", name=storage_name(team.name, "kv", sub), location=location, resource_group_name=rg,
             tenant_id=hub.tenant_id, sku_name="premium", purge_protection_enabled=True,
             soft_delete_retention_days=90, rbac_authorization_enabled=True, public_network_access_enabled=False,
             network_acls=az.key_vault.KeyVaultNetworkAcls(bypass="AzureServices", default_action="Deny"),
@@ -90,7 +85,7 @@ class AzureSpokeStack(engine.TerraformStack):
         )  # fmt: skip
         sa = az.storage_account
         self.data = sa.StorageAccount(
-            self, "team-data", name=_short(team.name, "data", sub), resource_group_name=rg, location=location,
+            self, "team-data", name=storage_name(team.name, "data", sub), resource_group_name=rg, location=location,
             account_tier="Standard", account_replication_type="GZRS", account_kind="StorageV2",
             min_tls_version="TLS1_2", infrastructure_encryption_enabled=True, public_network_access_enabled=False,
             allow_nested_items_to_be_public=False, shared_access_key_enabled=False,
