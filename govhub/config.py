@@ -102,6 +102,36 @@ class AwsHub(_Model):
     )
 
 
+class TeamCi(_Model):
+    """The team's CI, whose OIDC token the spoke's CI role trusts (no long-lived keys)."""
+
+    provider: Literal["github", "gitlab"] = Field(description="github (Actions) or gitlab (CI/CD)")
+    repository: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)+$")] = Field(
+        description='the repository the team submits from: "owner/repo" (GitHub) or "group/project" (GitLab)'
+    )
+    branch: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_./-]{1,100}$")] = Field(
+        default="main", description="the only branch whose pipelines may submit to the hub"
+    )
+    gitlab_host: Annotated[str, StringConstraints(pattern=r"^[a-z0-9.-]+$")] = Field(
+        default="gitlab.com", description="the GitLab instance that issues the tokens (gitlab only)"
+    )
+
+    @property
+    def issuer_host(self) -> str:
+        return "token.actions.githubusercontent.com" if self.provider == "github" else self.gitlab_host
+
+    @property
+    def audience(self) -> str:
+        return "sts.amazonaws.com" if self.provider == "github" else f"https://{self.gitlab_host}"
+
+    @property
+    def subject(self) -> str:
+        """The token subject of a pipeline on the submitting branch, as each provider spells it."""
+        if self.provider == "github":
+            return f"repo:{self.repository}:ref:refs/heads/{self.branch}"
+        return f"project_path:{self.repository}:ref_type:branch:ref:{self.branch}"
+
+
 class AzureHub(_Model):
     """The Azure side of the governance hub."""
 
@@ -119,6 +149,22 @@ class AzureHub(_Model):
     auditor_group_id: AzureId | None = Field(default=None, description="object id of the auditors' Entra group")
     platform_admin_group_id: AzureId | None = Field(
         default=None, description="object id of the platform admins' Entra group"
+    )
+    network_cidr: NonEmpty = Field(
+        default="10.250.0.0/24",
+        description="the hub's virtual network: private endpoints of its stores and the hub service's subnet",
+    )
+    service_client_id: AzureId = Field(
+        description="client id of the hub service's Entra app registration (the API its Function App's "
+        "authentication accepts tokens for; a tenant admin registers it once)"
+    )
+    billing_scope_id: NonEmpty | None = Field(
+        default=None,
+        description="billing scope that vended team subscriptions are billed to (an enrollment account or "
+        "invoice section id); needed for teams with account: vend",
+    )
+    platform_ci: TeamCi | None = Field(
+        default=None, description="the platform repository's CI: federated identities for plans and deploys"
     )
 
 
@@ -199,36 +245,6 @@ class PersonEntry(_Model):
 class Governance(_Model):
     approvers: tuple[PersonEntry, ...] = Field(default=(), description="who may approve, reject and grant waivers")
     platform_admins: tuple[PersonEntry, ...] = Field(default=(), description="who operates the hub")
-
-
-class TeamCi(_Model):
-    """The team's CI, whose OIDC token the spoke's CI role trusts (no long-lived keys)."""
-
-    provider: Literal["github", "gitlab"] = Field(description="github (Actions) or gitlab (CI/CD)")
-    repository: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)+$")] = Field(
-        description='the repository the team submits from: "owner/repo" (GitHub) or "group/project" (GitLab)'
-    )
-    branch: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_./-]{1,100}$")] = Field(
-        default="main", description="the only branch whose pipelines may submit to the hub"
-    )
-    gitlab_host: Annotated[str, StringConstraints(pattern=r"^[a-z0-9.-]+$")] = Field(
-        default="gitlab.com", description="the GitLab instance that issues the tokens (gitlab only)"
-    )
-
-    @property
-    def issuer_host(self) -> str:
-        return "token.actions.githubusercontent.com" if self.provider == "github" else self.gitlab_host
-
-    @property
-    def audience(self) -> str:
-        return "sts.amazonaws.com" if self.provider == "github" else f"https://{self.gitlab_host}"
-
-    @property
-    def subject(self) -> str:
-        """The token subject of a pipeline on the submitting branch, as each provider spells it."""
-        if self.provider == "github":
-            return f"repo:{self.repository}:ref:refs/heads/{self.branch}"
-        return f"project_path:{self.repository}:ref_type:branch:ref:{self.branch}"
 
 
 class Team(_Model):
@@ -705,7 +721,9 @@ def _semantic_problems(data: Mapping[str, Any], lines: Mapping[tuple, int]) -> l
             )
         account = team.get("account")
         if isinstance(account, str) and team_cloud in CLOUDS:
-            _check_account(add, loc, team_cloud, account, team)
+            azure_hub = hubs.get("azure")
+            billing_scope = azure_hub.get("billing_scope_id") if isinstance(azure_hub, dict) else None
+            _check_account(add, loc, team_cloud, account, team, billing_scope)
             if account != VEND:
                 if account in accounts:
                     add(
@@ -860,13 +878,23 @@ def _people_problems(data: Mapping[str, Any], lines: Mapping[tuple, int]) -> lis
     return problems
 
 
-def _check_account(add, loc: tuple, cloud: str, account: str, team: Mapping[str, Any]) -> None:
+def _check_account(
+    add, loc: tuple, cloud: str, account: str, team: Mapping[str, Any], billing_scope: Any = None
+) -> None:
     if account == VEND:
-        if cloud != "aws":
+        if cloud == "azure":
+            if not billing_scope:
+                add(
+                    loc + ("account",),
+                    "a vended Azure subscription needs a billing scope, and hubs.azure.billing_scope_id is not set",
+                    "set hubs.azure.billing_scope_id (the enrollment account or invoice section id), or give the "
+                    "existing subscription GUID",
+                )
+        elif cloud != "aws":
             add(
                 loc + ("account",),
-                f"account vending is only available on aws, not {cloud}",
-                "give the existing subscription/project id instead",
+                f"account vending is only available on aws and azure, not {cloud}",
+                "give the existing project id instead",
             )
         elif not team.get("account_email"):
             add(

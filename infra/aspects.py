@@ -34,11 +34,7 @@ class GuardrailAspect:
         by_path = {c.node.path: c for c in node.node.find_all()}
         taggable = set()
         for construct in by_path.values():
-            if isinstance(construct, engine.TerraformResource) and (
-                hasattr(type(construct), "labels_input")
-                if construct.terraform_resource_type.startswith("google_")  # GCP: labels, not resource tags
-                else hasattr(type(construct), "tags_input")
-            ):
+            if isinstance(construct, engine.TerraformResource) and _taggable(construct):
                 taggable.add(f"{construct.terraform_resource_type}.{node.get_logical_id(construct)}")
         doc = node.to_terraform()
         found = check_document(doc, required_tags=self.required_tags, taggable=taggable)
@@ -46,6 +42,16 @@ class GuardrailAspect:
             target = by_path.get(violation.path, node)
             engine.Annotations.of(target).add_error(violation.render())
         self.violations.extend(found)
+
+
+def _taggable(construct: Any) -> bool:
+    """Whether the resource's type takes tags: the binding has a ``tags_input`` (GCP: ``labels_input``);
+    a hand-written resource (infra.azure.azapi) says so itself, since an ARM type decides it."""
+    declared = getattr(construct, "govhub_taggable", None)
+    if declared is not None:
+        return bool(declared)
+    attribute = "labels_input" if construct.terraform_resource_type.startswith("google_") else "tags_input"
+    return hasattr(type(construct), attribute)
 
 
 def apply_guardrails(stack: Any, required_tags: Iterable[str]) -> GuardrailAspect:

@@ -18,6 +18,9 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from infra.azure import arm_types
+from infra.azure.roles import BUILTIN_ROLE_IDS
+
 ACK_KEY = "govhub_acknowledgements"
 MIN_REASON_LENGTH = 20
 
@@ -26,11 +29,14 @@ RULES: Mapping[str, str] = {
     "GR-S3-PUBLIC-ACCESS": "S3 buckets must have a public access block with all four settings on",
     "GR-TAGS": "taggable resources must carry the required tags",
     "GR-IAM-ADMIN": "IAM policies must not allow every action on every resource",
-    # Azure (azurerm; azapi resources are covered by the registry construct's own checks)
+    # Azure (azurerm; checkov has no azapi checks, so azapi resources have rules of their own)
     "GR-AZ-STORAGE-CMK": "Azure storage accounts must be encrypted with a customer-managed key",
     "GR-AZ-STORAGE-PUBLIC": "Azure storage accounts must deny public network access, public blobs and shared keys",
     "GR-AZ-ML-PUBLIC": "Azure ML workspaces must not allow public network access",
     "GR-AZ-ROLE-MG": "no Owner or Contributor role assignment at management-group scope",
+    "GR-AZAPI-TYPE": "azapi resources must be of a reviewed ARM type at its pinned API version",
+    "GR-AZAPI-ML-REGISTRY": "Azure ML registries must deny public network access and public blobs",
+    "GR-AZAPI-SUBSCRIPTION-POLICY": "the tenant's subscription policy must keep subscriptions in the tenant",
     # Google Cloud
     "GR-GCP-BUCKET-CMEK": "GCS buckets must have a default Cloud KMS key (CMEK)",
     "GR-GCP-BUCKET-UNIFORM": "GCS buckets must use uniform bucket-level access and prevent public access",
@@ -39,8 +45,8 @@ RULES: Mapping[str, str] = {
     "GR-LABELS": "labelled Google resources must carry the required tags as lower-case labels",
 }
 # Azure's built-in role definition ids (the same in every tenant) for the two roles GR-AZ-ROLE-MG refuses.
-AZURE_OWNER_ROLE_ID = "8e3af657-a8ff-443c-a75c-2fe8c4bcb635"
-AZURE_CONTRIBUTOR_ROLE_ID = "b24988ac-6180-4e5d-b820-477bf3f6d7a2"
+AZURE_OWNER_ROLE_ID = BUILTIN_ROLE_IDS["Owner"]
+AZURE_CONTRIBUTOR_ROLE_ID = BUILTIN_ROLE_IDS["Contributor"]
 MANAGEMENT_GROUP_SCOPE = "/providers/Microsoft.Management/managementGroups/"
 PUBLIC_MEMBERS = frozenset({"allUsers", "allAuthenticatedUsers"})
 # Google resources whose ``labels`` attribute is configuration: their labels live elsewhere.
@@ -155,6 +161,7 @@ def check_document(doc: Mapping[str, Any], *, required_tags: Iterable[str], tagg
             )
 
     _azure(resources, add)
+    _azapi(resources, add)
     _gcp(resources, add)
     for rtype, name, body in resources:
         address = f"{rtype}.{name}"
@@ -276,6 +283,37 @@ def _azure(resources: list[tuple[str, str, Mapping[str, Any]]], add: Add) -> Non
                 add("GR-AZ-ROLE-MG", rtype, name, body,
                     f"grants {role or role_id} at management-group scope, which reaches every subscription below "
                     "it; grant a narrower role, or the role at one subscription or resource group")  # fmt: skip
+
+
+def _azapi(resources: list[tuple[str, str, Mapping[str, Any]]], add: Add) -> None:
+    """azapi resources, which checkov cannot read: only reviewed ARM types, each judged by its own rule."""
+    for rtype, name, body in resources:
+        if rtype != "azapi_resource":
+            continue
+        arm_type = str(body.get("type", ""))
+        props = (body.get("body") or {}).get("properties") or {}
+        if arm_type not in arm_types.REVIEWED:
+            add("GR-AZAPI-TYPE", rtype, name, body,
+                f"type {arm_type!r} is not among the reviewed azapi types ({', '.join(sorted(arm_types.REVIEWED))}); "
+                "use the azurerm resource if there is one, else add the type to infra/azure/arm_types.py with a "
+                "guardrail rule for it")  # fmt: skip
+        elif arm_type == arm_types.ML_REGISTRY:
+            found = []
+            if props.get("publicNetworkAccess") != "Disabled":
+                found.append('properties.publicNetworkAccess is not "Disabled"')
+            for region in props.get("regionDetails") or [{}]:
+                for store in region.get("storageAccountDetails") or [{}]:
+                    created = store.get("systemCreatedStorageAccount")
+                    if created is not None and created.get("allowBlobPublicAccess") is not False:
+                        found.append("a systemCreatedStorageAccount does not set allowBlobPublicAccess: false")
+            if found:
+                add("GR-AZAPI-ML-REGISTRY", rtype, name, body,
+                    f"{'; '.join(found)}; set them, and reach the registry through private endpoints")  # fmt: skip
+        elif arm_type == arm_types.SUBSCRIPTION_POLICY:
+            if props.get("blockSubscriptionsLeavingTenant") is not True or props.get("exemptedPrincipals"):
+                add("GR-AZAPI-SUBSCRIPTION-POLICY", rtype, name, body,
+                    "set properties.blockSubscriptionsLeavingTenant: true with no exemptedPrincipals, so that no "
+                    "subscription (and its history) can leave the guardrails' tenant")  # fmt: skip
 
 
 def _gcp(resources: list[tuple[str, str, Mapping[str, Any]]], add: Add) -> None:

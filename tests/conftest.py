@@ -57,6 +57,27 @@ def estate_dir(tmp_path_factory: pytest.TempPathFactory, example_config: Platfor
     return out
 
 
+AZURE_CONFIG = Path(__file__).parent / "fixtures" / "config" / "azure-hub.yaml"
+AZURE_STACKS = ["hub-azure", "spoke-azure-credit", "spoke-azure-pricing"]
+
+
+@pytest.fixture(scope="session")
+def azure_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The Azure-only estate (tests/fixtures/config/azure-hub.yaml), synthesized once per session."""
+    from tests.hub.stack_proof import synth_alone
+
+    out = tmp_path_factory.mktemp("azure.out")
+    synth_alone(AZURE_CONFIG, AZURE_STACKS, out)
+    return out
+
+
+@pytest.fixture(scope="session")
+def azure_estate(azure_dir: Path) -> dict[str, dict]:
+    from govhub.estate import load_stacks
+
+    return load_stacks(azure_dir)
+
+
 @pytest.fixture(scope="session")
 def estate(estate_dir: Path) -> dict[str, dict]:
     from govhub.estate import load_stacks

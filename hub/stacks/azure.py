@@ -17,26 +17,35 @@ guardrail rules and an inventory (tests/hub/test_hub_azure.py), never by an appl
 
 from __future__ import annotations
 
+import hashlib
 import json
+import uuid
 from typing import Any
 
 from govhub.config import PlatformConfig
 from infra import engine
 from infra.aspects import apply_guardrails
+from infra.azure import arm_types, names, roles
+from infra.azure.azapi import AzapiProvider, AzapiResource
 from infra.azure.builtin_policies import ALLOWED_LOCATIONS, ML_GUARDRAIL_INITIATIVE
 from infra.azure.facts import AzureTeamHubFacts
 from infra.azure.names import storage_name
+from infra.azure.network import Endpoint, PrivateNetwork
+from infra.service_config import config_text
 
 az = engine.provider("azurerm")
 
 STACK_ID = "hub-azure"
 ACTIVITY_LOG_CATEGORIES = ("Administrative", "Security", "Policy", "Alert", "ServiceHealth", "ResourceHealth")
+BLOB_LOG_CATEGORIES = ("StorageRead", "StorageWrite", "StorageDelete")
 KEY_OPERATIONS = ["decrypt", "encrypt", "sign", "unwrapKey", "verify", "wrapKey"]
-# Built-in role names, assigned by name (the ids are the same in every tenant)
-ROLE_READER = "Reader"
-ROLE_KEY_USER = "Key Vault Crypto Service Encryption User"
-ROLE_BLOB_READER = "Storage Blob Data Reader"
-ROLE_BLOB_CONTRIBUTOR = "Storage Blob Data Contributor"
+# What a workspace needs to deploy an approved model from the governed registry, and nothing more
+REGISTRY_READ_ACTIONS = (
+    "Microsoft.MachineLearningServices/registries/read",
+    "Microsoft.MachineLearningServices/registries/assets/read",
+)
+GITHUB_ISSUER = "https://token.actions.githubusercontent.com"
+FEDERATION_AUDIENCE = "api://AzureADTokenExchange"
 
 
 class AzureHubStack(engine.TerraformStack):
@@ -69,7 +78,11 @@ class AzureHubStack(engine.TerraformStack):
         )
         location = hub.location
         self.group = az.resource_group.ResourceGroup(
-            self, "hub-rg", name=f"{org}-govhub-hub", location=location, tags=self.tags
+            self,
+            "hub-rg",
+            name=f"{org}-govhub-hub",
+            location=location,
+            tags=self.tags,  # named in the service's settings
         )
         rg = self.group.name
         self._guardrails(org)
@@ -109,7 +122,7 @@ class AzureHubStack(engine.TerraformStack):
             tags=self.tags,
         )
         az.role_assignment.RoleAssignment(
-            self, "stores-use-key", scope=self.vault.id, role_definition_name=ROLE_KEY_USER,
+            self, "stores-use-key", scope=self.vault.id, role_definition_name=roles.KEY_USER,
             principal_id=self.identity.principal_id,
         )  # fmt: skip
 
@@ -169,14 +182,29 @@ class AzureHubStack(engine.TerraformStack):
             ],
             tags=self.tags,
         )
+        self.azapi = AzapiProvider(self, "azapi", tenant_id=hub.tenant_id, subscription_id=hub.subscription_id)
+        self._registries(org, location)
+        self._tenant_policy()
+        self.subscriptions = self._vend(org)
+        self._service(org, location, rg, config)
+        self._blob_logs()
+        self._platform_ci(org, location, rg)
         self._people()
         self.facts = {
             team.name: AzureTeamHubFacts(
                 team=team.name,
                 tenant_id=hub.tenant_id,
                 hub_subscription_id=hub.subscription_id,
+                subscription_id=self.subscriptions[team.name],
                 management_group_id=self.management_group.id,
                 spoke_events_queue_id=self.spoke_events.id,
+                audit_account_id=self.audit.id,
+                log_workspace_id=self.logs.id,
+                candidates_registry_id=self.candidates.id,
+                governed_registry_id=self.governed.id,
+                registry_reader_role_id=self.registry_reader.role_definition_resource_id,
+                service_url=f"https://{self.service.default_hostname}",
+                service_audience=self.service_audience,
             )
             for team in config.teams_on("azure")
         }
@@ -187,6 +215,10 @@ class AzureHubStack(engine.TerraformStack):
             "event_topic_id": self.topic.id,
             "ticket_queue_id": self.queue.id,
             "key_vault_id": self.vault.id,
+            "governed_registry_id": self.governed.id,
+            "candidates_registry_id": self.candidates.id,
+            "service_url": f"https://{self.service.default_hostname}",
+            "service_identity_principal_id": self.service_identity.principal_id,
         }.items():
             engine.TerraformOutput(self, f"out-{name}", value=value, description=f"govhub hub-azure: {name}")
         self.guardrails = apply_guardrails(self, config.guardrails.required_tags)
@@ -311,15 +343,287 @@ class AzureHubStack(engine.TerraformStack):
             tags=self.tags,
         )  # fmt: skip
 
+    def _registries(self, org: str, location: str) -> None:
+        """Two Azure ML registries (azapi: azurerm has no resource for them). Teams register candidate
+        versions in the candidates registry, where each team's identities hold AzureML Registry User
+        (granted from the spokes, scoped to that registry alone). The governed registry holds what the
+        hub approved: only the hub service's identity may write it; workspaces read it through a custom
+        role with the two read actions, so a team can deploy an approved model and change nothing."""
+
+        def registry(id_: str, purpose: str) -> AzapiResource:
+            return AzapiResource(
+                self,
+                id_,
+                type=arm_types.ML_REGISTRY,
+                name=f"{org}-govhub-{purpose}"[:33],
+                parent_id=self.group.id,
+                location=location,
+                identity={"type": "SystemAssigned"},
+                tags=self.tags,
+                response_export_values=["properties.discoveryUrl", "properties.mlFlowRegistryUri"],
+                provider=self.azapi,
+                body={
+                    "properties": {
+                        "publicNetworkAccess": "Disabled",
+                        "regionDetails": [
+                            {
+                                "location": location,
+                                # a registry's storage and ACR are created by the service (bringing our
+                                # own is not supported); both stay private
+                                "storageAccountDetails": [
+                                    {
+                                        "systemCreatedStorageAccount": {
+                                            "storageAccountType": "Standard_GRS",
+                                            "storageAccountHnsEnabled": False,
+                                            "allowBlobPublicAccess": False,
+                                        }
+                                    }
+                                ],
+                                "acrDetails": [{"systemCreatedAcrAccount": {"acrAccountSku": "Premium"}}],
+                            }
+                        ],
+                    }
+                },
+            )
+
+        self.governed = registry("governed-registry", "models")
+        self.candidates = registry("candidates-registry", "candidates")
+        self.registry_reader_guid = str(uuid.uuid5(uuid.NAMESPACE_URL, f"govhub:{org}:registry-reader"))
+        self.registry_reader = az.role_definition.RoleDefinition(
+            self,
+            "registry-reader",
+            name=f"govhub registry reader ({org})",
+            role_definition_id=self.registry_reader_guid,
+            scope=self.group.id,
+            assignable_scopes=[self.governed.id, self.candidates.id],
+            description="govhub: read an Azure ML registry and its assets, nothing else",
+            permissions=[az.role_definition.RoleDefinitionPermissions(actions=list(REGISTRY_READ_ACTIONS))],
+        )
+
+    def _tenant_policy(self) -> None:
+        """The tenant's subscription policy (``Microsoft.Subscription/policies/default``, azapi):
+        subscriptions may not leave the tenant, so a team cannot take its subscription and its
+        history out of the guardrails' reach. Needs a Global Administrator's elevated access once."""
+        AzapiResource(
+            self,
+            "tenant-subscription-policy",
+            type=arm_types.SUBSCRIPTION_POLICY,
+            name="default",
+            parent_id="/",
+            provider=self.azapi,
+            body={
+                "properties": {
+                    "blockSubscriptionsLeavingTenant": True,
+                    "blockSubscriptionsIntoTenant": False,
+                    "exemptedPrincipals": [],
+                }
+            },
+        )
+
+    def _vend(self, org: str) -> dict[str, str]:
+        """Every Azure team's subscription id: the configured one, or one vended here through a
+        subscription alias on the hub's billing scope (the spoke then joins it to the ML management
+        group and builds in it)."""
+        subscriptions = {}
+        for team in self.config.teams_on("azure"):
+            if not team.vended:
+                subscriptions[team.name] = team.account
+                continue
+            alias = az.subscription.Subscription(
+                self, f"vend-{team.name}", subscription_name=f"{org}-govhub-{team.name}",
+                alias=f"{org}-govhub-{team.name}", billing_scope_id=self.hub.billing_scope_id, workload="Production",
+                tags={"owner": team.owner, "team": team.name, "cost-centre": team.cost_centre,
+                      **self.config.guardrails.default_tags},
+            )  # fmt: skip
+            subscriptions[team.name] = alias.subscription_id
+        return subscriptions
+
+    def _service(self, org: str, location: str, rg: str, config: PlatformConfig) -> None:
+        """The hub service's home: a Function App behind Entra authentication (every request needs a
+        token for the service's app registration, or it gets 401 before any code runs), running as a
+        user-assigned identity that is the only principal with write roles on the audit container,
+        the artifact store and the governed registry. The service reads the caller from the token
+        (``xms_mirid`` for a team CI identity, ``groups`` for people), never from the request; the team
+        identities it accepts are listed in ``GOVHUB_AZURE_SUBMITTERS`` from platform.yaml."""
+        hub = self.hub
+        self.service_identity = az.user_assigned_identity.UserAssignedIdentity(
+            self, "service-identity", name=f"{org}-govhub-service", location=location, resource_group_name=rg,
+            tags=self.tags,
+        )  # fmt: skip
+        store = self.service_store = self._account("service-store", storage_name(org, "svc", hub.subscription_id))
+        # the stores and the vault deny public access: private endpoints in the hub's network, which the
+        # service joins through its own delegated subnet
+        self.network = PrivateNetwork(
+            self, name=f"{org}-govhub-hub", location=location, resource_group=rg, cidr=hub.network_cidr,
+            tags=self.tags, delegated=[("hub-service", "Microsoft.Web/serverFarms")],
+            endpoints={
+                "audit": Endpoint(self.audit.id, "blob"), "artifacts": Endpoint(self.artifacts.id, "blob"),
+                "service-store": Endpoint(store.id, "blob"), "vault": Endpoint(self.vault.id, "vault"),
+            },
+        )  # fmt: skip
+        plan = az.service_plan.ServicePlan(
+            self, "service-plan", name=f"{org}-govhub-service", location=location, resource_group_name=rg,
+            os_type="Linux", sku_name="P1v3", worker_count=3, zone_balancing_enabled=True, tags=self.tags,
+        )  # fmt: skip
+        insights = az.application_insights.ApplicationInsights(
+            self, "service-insights", name=f"{org}-govhub-service", location=location, resource_group_name=rg,
+            application_type="other", workspace_id=self.logs.id, local_authentication_disabled=True, tags=self.tags,
+        )  # fmt: skip
+        self.service_audience = f"api://{hub.service_client_id}"
+        submitters = {
+            names.identity_resource_id(
+                self.subscriptions[team.name], names.team_resource_group(team.name), names.team_ci_identity(team.name)
+            ): team.name
+            for team in config.teams_on("azure")
+            if team.ci is not None
+        }
+        fa = az.linux_function_app
+        self.service = fa.LinuxFunctionApp(
+            self,
+            "hub-service",
+            name=f"{org}-govhub-service",
+            location=location,
+            resource_group_name=rg,
+            service_plan_id=plan.id,
+            storage_account_name=store.name,
+            storage_uses_managed_identity=True,
+            https_only=True,
+            public_network_access_enabled=True,  # team CI runners call it from anywhere, with a token
+            client_certificate_mode="Optional",
+            functions_extension_version="~4",
+            builtin_logging_enabled=False,
+            virtual_network_subnet_id=self.network.delegated["hub-service"].id,
+            identity=fa.LinuxFunctionAppIdentity(type="UserAssigned", identity_ids=[self.service_identity.id]),
+            key_vault_reference_identity_id=self.service_identity.id,
+            site_config=fa.LinuxFunctionAppSiteConfig(
+                application_stack=fa.LinuxFunctionAppSiteConfigApplicationStack(python_version="3.11"),
+                application_insights_connection_string=insights.connection_string,
+                ftps_state="Disabled",
+                minimum_tls_version="1.2",
+                scm_minimum_tls_version="1.2",
+                http2_enabled=True,
+                remote_debugging_enabled=False,
+                vnet_route_all_enabled=True,  # every outbound call goes through the hub network
+            ),
+            auth_settings_v2=fa.LinuxFunctionAppAuthSettingsV2(
+                auth_enabled=True,
+                require_authentication=True,
+                require_https=True,
+                unauthenticated_action="Return401",
+                default_provider="azureactivedirectory",
+                active_directory_v2=fa.LinuxFunctionAppAuthSettingsV2ActiveDirectoryV2(
+                    client_id=hub.service_client_id,
+                    tenant_auth_endpoint=f"https://login.microsoftonline.com/{hub.tenant_id}/v2.0",
+                    allowed_audiences=[self.service_audience],
+                ),
+                login=fa.LinuxFunctionAppAuthSettingsV2Login(token_store_enabled=False),
+            ),
+            app_settings={
+                "AzureWebJobsStorage__credential": "managedidentity",
+                "AzureWebJobsStorage__clientId": self.service_identity.client_id,
+                "AZURE_CLIENT_ID": self.service_identity.client_id,
+                "GOVHUB_TENANT_ID": hub.tenant_id,
+                "GOVHUB_HUB_SUBSCRIPTION_ID": hub.subscription_id,
+                "GOVHUB_AZURE_DEPLOYER": (
+                    names.identity_resource_id(hub.subscription_id, f"{org}-govhub-hub", f"{org}-govhub-ci-deployer")
+                    if hub.platform_ci
+                    else ""
+                ),
+                "GOVHUB_APPROVER_GROUP_ID": hub.approver_group_id or "",
+                "GOVHUB_PLATFORM_ADMIN_GROUP_ID": hub.platform_admin_group_id or "",
+                "GOVHUB_PLATFORM_CONFIG_SHA256": hashlib.sha256(config_text(config, STACK_ID).encode()).hexdigest(),
+                "GOVHUB_AZURE_SUBMITTERS": json.dumps(submitters, sort_keys=True),
+                "GOVHUB_AUDIT_CONTAINER_ID": self.audit_container.id,
+                "GOVHUB_ARTIFACT_ACCOUNT_ID": self.artifacts.id,
+                "GOVHUB_GOVERNED_REGISTRY_ID": self.governed.id,
+                "GOVHUB_CANDIDATES_REGISTRY_ID": self.candidates.id,
+                "GOVHUB_EVENT_TOPIC_ENDPOINT": self.topic.endpoint,
+            },
+            tags=self.tags,
+        )
+        principal = self.service_identity.principal_id
+        reader = {"role_definition_id": self.registry_reader.role_definition_resource_id}
+        grants: list[tuple[str, str, dict[str, str]]] = [
+            # the Functions host's own leases and keys
+            ("service-runtime-store", store.id, {"role_definition_name": roles.BLOB_OWNER}),
+            ("service-writes-audit", self.audit_container.id, {"role_definition_name": roles.BLOB_CONTRIBUTOR}),
+            ("service-writes-artifacts", self.artifacts.id, {"role_definition_name": roles.BLOB_CONTRIBUTOR}),
+            ("service-writes-governed-registry", self.governed.id, {"role_definition_name": roles.REGISTRY_USER}),
+            ("service-reads-candidates", self.candidates.id, reader),
+            ("service-publishes-events", self.topic.id, {"role_definition_name": roles.EVENTGRID_SENDER}),
+            ("service-reads-spoke-events", self.spoke_events.id, {"role_definition_name": roles.BUS_RECEIVER}),
+        ]
+        for id_, scope, role in grants:
+            az.role_assignment.RoleAssignment(
+                self, id_, scope=scope, principal_id=principal, principal_type="ServicePrincipal", **role
+            )
+
+    def _blob_logs(self) -> None:
+        """Every read, write and delete on the hub's blob services, to the Log Analytics workspace: who
+        read the audit log is itself on record."""
+        ds = az.monitor_diagnostic_setting
+        for key, account in (
+            ("audit", self.audit),
+            ("artifacts", self.artifacts),
+            ("service-store", self.service_store),
+        ):
+            ds.MonitorDiagnosticSetting(
+                self, f"blob-log-{key}", name="govhub-blob-access", target_resource_id=f"{account.id}/blobServices/default",
+                log_analytics_workspace_id=self.logs.id,
+                enabled_log=[ds.MonitorDiagnosticSettingEnabledLog(category=c) for c in BLOB_LOG_CATEGORIES],
+            )  # fmt: skip
+
+    def _platform_ci(self, org: str, location: str, rg: str) -> None:
+        """The platform repository's CI signs in with workload identity federation, no secret: a
+        deployer identity trusted on the main branch only, and (GitHub) a planner trusted on pull
+        requests with Reader. The deployer manages the hub and team subscriptions and may assign only
+        the roles the estate uses (an ABAC condition on its access administration)."""
+        ci = self.hub.platform_ci
+        if ci is None:
+            return
+        issuer = GITHUB_ISSUER if ci.provider == "github" else f"https://{ci.gitlab_host}"
+        scopes = [f"/subscriptions/{self.hub.subscription_id}"]
+        scopes += [f"/subscriptions/{sub}" for sub in self.subscriptions.values()]
+        identities = [("deployer", ci.subject)]
+        if ci.provider == "github":
+            identities.append(("planner", f"repo:{ci.repository}:pull_request"))
+        assignable = [
+            roles.BUILTIN_ROLE_IDS[r]
+            for r in (roles.READER, roles.KEY_USER, roles.BLOB_READER, roles.BLOB_CONTRIBUTOR, roles.BLOB_OWNER,
+                      roles.REGISTRY_USER, roles.EVENTGRID_SENDER, roles.BUS_SENDER, roles.BUS_RECEIVER)
+        ] + [self.registry_reader_guid]  # fmt: skip
+        for kind, subject in identities:
+            identity = az.user_assigned_identity.UserAssignedIdentity(
+                self, f"platform-ci-{kind}", name=f"{org}-govhub-ci-{kind}", location=location,
+                resource_group_name=rg, tags=self.tags,
+            )  # fmt: skip
+            az.federated_identity_credential.FederatedIdentityCredential(
+                self, f"platform-ci-{kind}-federation", name=f"{org}-govhub-ci-{kind}", resource_group_name=rg,
+                parent_id=identity.id, issuer=issuer, subject=subject, audience=[FEDERATION_AUDIENCE],
+            )  # fmt: skip
+            grants: list[tuple[str, str, str | None]]
+            if kind == "planner":
+                grants = [(roles.READER, scope, None) for scope in scopes]
+            else:
+                grants = [(roles.CONTRIBUTOR, scope, None) for scope in scopes]
+                grants += [(roles.RBAC_ADMIN, scope, roles.delegation_condition(assignable)) for scope in scopes]
+                grants.append((roles.MG_CONTRIBUTOR, self.management_group.id, None))
+            for i, (role, scope, condition) in enumerate(grants):
+                extra: dict[str, str] = {"condition": condition, "condition_version": "2.0"} if condition else {}
+                az.role_assignment.RoleAssignment(
+                    self, f"platform-ci-{kind}-{i}", scope=scope, role_definition_name=role,
+                    principal_id=identity.principal_id, principal_type="ServicePrincipal", **extra,
+                )  # fmt: skip
+
     def _people(self) -> None:
         """Approvers and auditors read the hub's records; the platform admins read everything in the
         hub's resource group. Nobody but the hub service (to come) may write the audit container."""
         hub = self.hub
         grants = [
-            ("approvers-read-artifacts", hub.approver_group_id, self.artifacts.id, ROLE_BLOB_READER),
-            ("auditors-read-audit", hub.auditor_group_id, self.audit.id, ROLE_BLOB_READER),
-            ("auditors-read-hub", hub.auditor_group_id, self.group.id, ROLE_READER),
-            ("admins-read-hub", hub.platform_admin_group_id, self.group.id, ROLE_READER),
+            ("approvers-read-artifacts", hub.approver_group_id, self.artifacts.id, roles.BLOB_READER),
+            ("auditors-read-audit", hub.auditor_group_id, self.audit.id, roles.BLOB_READER),
+            ("auditors-read-hub", hub.auditor_group_id, self.group.id, roles.READER),
+            ("admins-read-hub", hub.platform_admin_group_id, self.group.id, roles.READER),
         ]
         for id_, group, scope, role in grants:
             if group:

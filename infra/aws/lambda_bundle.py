@@ -29,7 +29,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
+from infra.service_config import config_text
 
 RUNTIME = f"python{sys.version_info.major}.{sys.version_info.minor}"
 ARCHITECTURE = "x86_64"
@@ -73,15 +73,6 @@ class Bundle:
     def source_code_hash(self) -> str:
         """What Terraform's ``source_code_hash`` expects: the base64 of the zip's sha256."""
         return base64.b64encode(bytes.fromhex(self.sha256)).decode()
-
-
-def config_text(config: object) -> str:
-    """The platform config as the service will load it: the validated model, dumped back to YAML."""
-    data = config.model_dump(mode="json")  # type: ignore[attr-defined]
-    return (
-        "# Built by hub-aws from the validated platform.yaml; the hub service enforces exactly this.\n"
-        + yaml.safe_dump(data, sort_keys=True)
-    )
 
 
 def _govhub_files() -> Iterable[tuple[str, Path]]:

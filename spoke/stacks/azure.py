@@ -13,8 +13,10 @@ from typing import Any
 from govhub.config import PlatformConfig, Team
 from infra import engine
 from infra.aspects import apply_guardrails
+from infra.azure import names, roles
 from infra.azure.facts import AzureTeamHubFacts
 from infra.azure.names import storage_name
+from infra.azure.network import Endpoint, PrivateNetwork
 
 az = engine.provider("azurerm")
 
@@ -26,8 +28,7 @@ ML_EVENTS = (
 )
 GITHUB_ISSUER = "https://token.actions.githubusercontent.com"
 FEDERATION_AUDIENCE = "api://AzureADTokenExchange"
-ROLE_KEY_USER = "Key Vault Crypto Service Encryption User"
-ROLE_BUS_SENDER = "Azure Service Bus Data Sender"
+ACTIVITY_LOG_CATEGORIES = ("Administrative", "Security", "Policy", "Alert", "ServiceHealth", "ResourceHealth")
 
 
 def spoke_stack_id(team: str) -> str:
@@ -40,7 +41,8 @@ class AzureSpokeStack(engine.TerraformStack):
     def __init__(self, scope: Any, config: PlatformConfig, team: Team, hub: AzureTeamHubFacts):
         super().__init__(scope, spoke_stack_id(team.name))
         self.config, self.team, self.hub = config, team, hub
-        sub = team.account
+        sub = hub.subscription_id  # the configured id, or the hub's vended subscription (a reference)
+        seed = f"vend:{config.organization}:{team.name}" if team.vended else team.account  # stable names
         location = team.region or (config.hubs.azure.location if config.hubs.azure else "")
         self.tags = {"owner": team.owner, "team": team.name, "cost-centre": team.cost_centre,
                      **config.guardrails.default_tags}  # fmt: skip
@@ -56,7 +58,7 @@ class AzureSpokeStack(engine.TerraformStack):
             subscription_id=f"/subscriptions/{sub}",
         )  # fmt: skip
         self.group = az.resource_group.ResourceGroup(
-            self, "team-rg", name=f"govhub-{team.name}", location=location, tags=self.tags
+            self, "team-rg", name=names.team_resource_group(team.name), location=location, tags=self.tags
         )
         rg = self.group.name
         self.identity = az.user_assigned_identity.UserAssignedIdentity(
@@ -64,7 +66,7 @@ class AzureSpokeStack(engine.TerraformStack):
             resource_group_name=rg, tags=self.tags,
         )  # fmt: skip
         self.vault = az.key_vault.KeyVault(
-            self, "team-vault", name=storage_name(team.name, "kv", sub), location=location, resource_group_name=rg,
+            self, "team-vault", name=storage_name(team.name, "kv", seed), location=location, resource_group_name=rg,
             tenant_id=hub.tenant_id, sku_name="premium", purge_protection_enabled=True,
             soft_delete_retention_days=90, rbac_authorization_enabled=True, public_network_access_enabled=False,
             network_acls=az.key_vault.KeyVaultNetworkAcls(bypass="AzureServices", default_action="Deny"),
@@ -80,12 +82,12 @@ class AzureSpokeStack(engine.TerraformStack):
             tags=self.tags,
         )  # fmt: skip
         az.role_assignment.RoleAssignment(
-            self, "workspace-uses-key", scope=self.vault.id, role_definition_name=ROLE_KEY_USER,
+            self, "workspace-uses-key", scope=self.vault.id, role_definition_name=roles.KEY_USER,
             principal_id=self.identity.principal_id,
         )  # fmt: skip
         sa = az.storage_account
         self.data = sa.StorageAccount(
-            self, "team-data", name=storage_name(team.name, "data", sub), resource_group_name=rg, location=location,
+            self, "team-data", name=storage_name(team.name, "data", seed), resource_group_name=rg, location=location,
             account_tier="Standard", account_replication_type="GZRS", account_kind="StorageV2",
             min_tls_version="TLS1_2", infrastructure_encryption_enabled=True, public_network_access_enabled=False,
             allow_nested_items_to_be_public=False, shared_access_key_enabled=False,
@@ -131,8 +133,11 @@ class AzureSpokeStack(engine.TerraformStack):
             v1_legacy_mode_enabled=False,
             tags=self.tags,
         )
+        self._network(location, rg)
+        self._activity_log(sub)
         self._events(location, rg, hub_provider)
         self.ci_identity = self._ci(location, rg)
+        self._registry_access(hub_provider)
         self._budget(sub)
         for name, value in {"workspace_id": self.workspace.id, "data_account_id": self.data.id}.items():
             engine.TerraformOutput(self, f"out-{name}", value=value, description=f"govhub spoke {team.name}: {name}")
@@ -140,7 +145,8 @@ class AzureSpokeStack(engine.TerraformStack):
             engine.TerraformOutput(
                 self, "out-ci_variables", description=f"govhub spoke {team.name}: the CI variables of the team's repository",
                 value={"AZURE_CLIENT_ID": self.ci_identity.client_id, "AZURE_TENANT_ID": hub.tenant_id,
-                       "AZURE_SUBSCRIPTION_ID": sub},
+                       "AZURE_SUBSCRIPTION_ID": sub, "GOVHUB_SERVICE_URL": hub.service_url,
+                       "GOVHUB_SERVICE_AUDIENCE": hub.service_audience},
             )  # fmt: skip
         self.guardrails = apply_guardrails(self, config.guardrails.required_tags)
 
@@ -153,7 +159,7 @@ class AzureSpokeStack(engine.TerraformStack):
         )  # fmt: skip
         az.role_assignment.RoleAssignment(
             self, "send-to-hub-queue", provider=hub_provider, scope=self.hub.spoke_events_queue_id,
-            role_definition_name=ROLE_BUS_SENDER, principal_id=sender.principal_id, principal_type="ServicePrincipal",
+            role_definition_name=roles.BUS_SENDER, principal_id=sender.principal_id, principal_type="ServicePrincipal",
         )  # fmt: skip
         topic = az.eventgrid_system_topic.EventgridSystemTopic(
             self, "workspace-events", name=f"govhub-{self.team.name}-workspace", location=location,
@@ -180,7 +186,7 @@ class AzureSpokeStack(engine.TerraformStack):
         if ci is None:
             return None
         identity = az.user_assigned_identity.UserAssignedIdentity(
-            self, "ci-identity", name=f"govhub-{self.team.name}-ci", location=location, resource_group_name=rg,
+            self, "ci-identity", name=names.team_ci_identity(self.team.name), location=location, resource_group_name=rg,
             tags=self.tags,
         )  # fmt: skip
         issuer = GITHUB_ISSUER if ci.provider == "github" else f"https://{ci.gitlab_host}"
@@ -190,7 +196,49 @@ class AzureSpokeStack(engine.TerraformStack):
         )  # fmt: skip
         return identity
 
+    def _network(self, location: str, rg: str) -> None:
+        """The team's network (``vpc_cidr``) with a guarded subnet for private endpoints: the workspace,
+        the data account and the vault are reached only through them, with their private DNS zones."""
+        PrivateNetwork(
+            self, name=f"govhub-{self.team.name}", location=location, resource_group=rg, cidr=self.team.vpc_cidr,
+            tags=self.tags,
+            endpoints={
+                "workspace": Endpoint(self.workspace.id, "amlworkspace"),
+                "data": Endpoint(self.data.id, "blob"),
+                "vault": Endpoint(self.vault.id, "vault"),
+            },
+        )  # fmt: skip
+
+    def _activity_log(self, sub: str) -> None:
+        """The team subscription's activity log, to the hub's audit store and Log Analytics workspace
+        (the team cannot edit or delete what has been shipped there)."""
+        ds = az.monitor_diagnostic_setting
+        ds.MonitorDiagnosticSetting(
+            self, "activity-log-to-hub", name="govhub-activity-log", target_resource_id=f"/subscriptions/{sub}",
+            storage_account_id=self.hub.audit_account_id, log_analytics_workspace_id=self.hub.log_workspace_id,
+            enabled_log=[ds.MonitorDiagnosticSettingEnabledLog(category=c) for c in ACTIVITY_LOG_CATEGORIES],
+        )  # fmt: skip
+
+    def _registry_access(self, hub_provider: Any) -> None:
+        """In the hub's registries: AzureML Registry User on the candidates registry (and nothing wider)
+        for the identities that register candidate versions, the workspace's and the CI's; on the
+        governed registry, only the custom read role for the workspace, so it can deploy approved models."""
+        grants = [("workspace-registers-candidates", self.identity.principal_id)]
+        if self.ci_identity is not None:
+            grants.append(("ci-registers-candidates", self.ci_identity.principal_id))
+        for id_, principal in grants:
+            az.role_assignment.RoleAssignment(
+                self, id_, provider=hub_provider, scope=self.hub.candidates_registry_id,
+                role_definition_name=roles.REGISTRY_USER, principal_id=principal, principal_type="ServicePrincipal",
+            )  # fmt: skip
+        az.role_assignment.RoleAssignment(
+            self, "workspace-reads-governed", provider=hub_provider, scope=self.hub.governed_registry_id,
+            role_definition_id=self.hub.registry_reader_role_id, principal_id=self.identity.principal_id,
+            principal_type="ServicePrincipal",
+        )  # fmt: skip
+
     def _budget(self, sub: str) -> None:
+        """A monthly budget on the subscription: a forecast above 80% mails the team's owners."""
         cb = az.consumption_budget_subscription
         cb.ConsumptionBudgetSubscription(
             self, "budget", name=f"govhub-{self.team.name}", subscription_id=f"/subscriptions/{sub}",

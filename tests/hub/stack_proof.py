@@ -30,6 +30,10 @@ def _subset(want, have, where: str) -> None:
         for k, v in want.items():
             assert k in have, f"{where}.{k} is missing"
             _subset(v, have[k], f"{where}.{k}")
+    elif isinstance(want, list) and want and all(isinstance(w, dict) for w in want):
+        assert isinstance(have, list) and len(have) == len(want), f"{where}: {have!r} has not {len(want)} items"
+        for i, (w, h) in enumerate(zip(want, have, strict=True)):
+            _subset(w, h, f"{where}[{i}]")
     else:
         assert have == want, f"{where}: {have!r} != {want!r}"
 

@@ -194,7 +194,14 @@ FIXTURES = ROOT / "tests" / "fixtures" / "guardrails"
                 ("GR-AZ-ML-PUBLIC", "azurerm_machine_learning_workspace.workspace-fail"),
                 ("GR-AZ-ROLE-MG", "azurerm_role_assignment.contributor-at-mg-fail"),
                 ("GR-AZ-ROLE-MG", "azurerm_role_assignment.owner-id-at-mg-fail"),
+                ("GR-AZ-ROLE-MG", "azurerm_role_assignment.contributor-id-at-mg-fail"),
                 ("GR-TAGS", "azurerm_resource_group.tags-fail"),
+                ("GR-AZAPI-ML-REGISTRY", "azapi_resource.registry-fail-public"),
+                ("GR-AZAPI-ML-REGISTRY", "azapi_resource.registry-fail-blob"),
+                ("GR-AZAPI-SUBSCRIPTION-POLICY", "azapi_resource.subscription-policy-fail"),
+                ("GR-AZAPI-SUBSCRIPTION-POLICY", "azapi_resource.subscription-policy-exempt-fail"),
+                ("GR-AZAPI-TYPE", "azapi_resource.type-fail-preview"),
+                ("GR-AZAPI-TYPE", "azapi_resource.type-fail-unreviewed"),
             },
         ),
         (
@@ -227,6 +234,8 @@ def test_azure_and_gcp_rules_flag_exactly_the_failing_fixtures(cloud: str, tagga
             in by[("GR-AZ-STORAGE-PUBLIC", "azurerm_storage_account.storage-fail-public")]
         )
         assert "acknowledged" not in " ".join(a for _, a in by)  # the acknowledged account is exempt, by its reason
+        assert "publicNetworkAccess" in by[("GR-AZAPI-ML-REGISTRY", "azapi_resource.registry-fail-public")]
+        assert "allowBlobPublicAccess" in by[("GR-AZAPI-ML-REGISTRY", "azapi_resource.registry-fail-blob")]
     else:
         message = by[("GR-LABELS", "google_storage_bucket.labels-fail")]
         assert "missing required label(s) cost-centre" in message and "owner=A-Acme" in message
