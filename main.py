@@ -16,10 +16,6 @@ from govhub.config import ConfigError, PlatformConfig, load_config
 from tools.emulator import EmulatorProfile, EmulatorUnavailable
 
 DEFAULT_CONFIG = "platform.yaml"
-ERR_UNBUILT_CLOUD = (
-    "teams {teams} are on {clouds}, whose spoke stacks are not built yet; this app provisions the AWS "
-    "and Azure estates and the GCP hub. Keep those teams in a separate config until their stacks land."
-)
 
 
 class EstateError(Exception):
@@ -32,13 +28,6 @@ def build_estate(
     """Build (not synthesize) every stack of the estate; returns the app and the stacks by id.
 
     ``profile`` points the estate at a local AWS emulator (tests and the demo only)."""
-    unbuilt = [t for t in config.teams if t.cloud == "gcp"]
-    if unbuilt:
-        raise EstateError(
-            ERR_UNBUILT_CLOUD.format(
-                teams=", ".join(t.name for t in unbuilt), clouds=", ".join(sorted({t.cloud for t in unbuilt}))
-            )
-        )
     from hub.stacks.aws import AwsHubStack
     from infra import engine
     from spoke.stacks.aws import AwsSpokeStack
@@ -46,21 +35,6 @@ def build_estate(
 
     app = engine.App(outdir=str(outdir)) if outdir else engine.App()
     stacks: dict[str, Any] = {}
-    if config.hubs.azure is not None:
-        from hub.stacks.azure import AzureHubStack
-        from spoke.stacks.azure import AzureSpokeStack
-
-        azure_hub = AzureHubStack(app, config)
-        stacks[azure_hub.node.id] = azure_hub
-        for team in config.teams_on("azure"):
-            azure_spoke = AzureSpokeStack(app, config, team, azure_hub.facts[team.name])
-            azure_spoke.add_dependency(azure_hub)
-            stacks[azure_spoke.node.id] = azure_spoke
-    if config.hubs.gcp is not None:
-        from hub.stacks.gcp import GcpHubStack  # the GCP hub; GCP spokes are not built yet
-
-        gcp_hub = GcpHubStack(app, config)
-        stacks[gcp_hub.node.id] = gcp_hub
     if config.hubs.aws is not None:
         hub = AwsHubStack(app, config)
         stacks[hub.node.id] = hub
@@ -68,10 +42,60 @@ def build_estate(
             spoke = AwsSpokeStack(app, config, team, hub.facts.for_team(team.name))
             spoke.add_dependency(hub)
             stacks[spoke.node.id] = spoke
+    if config.hubs.azure is not None:
+        from hub.stacks.azure import AzureHubStack
+        from spoke.stacks.azure import AzureSpokeStack
+
+        azure_hub = AzureHubStack(app, config)
+        stacks[azure_hub.node.id] = azure_hub
+        azure_stacks = [azure_hub]
+        for team in config.teams_on("azure"):
+            azure_spoke = AzureSpokeStack(app, config, team, azure_hub.facts[team.name])
+            azure_spoke.add_dependency(azure_hub)
+            stacks[azure_spoke.node.id] = azure_spoke
+            azure_stacks.append(azure_spoke)
+        if config.hubs.azure.state is not None:
+            azure_backends(azure_stacks, config.hubs.azure)
+    if config.hubs.gcp is not None:
+        from hub.stacks.gcp import GcpHubStack
+        from spoke.stacks.gcp import GcpSpokeStack
+
+        gcp_hub = GcpHubStack(app, config)
+        stacks[gcp_hub.node.id] = gcp_hub
+        gcp_stacks = [gcp_hub]
+        for team in config.teams_on("gcp"):
+            gcp_spoke = GcpSpokeStack(app, config, team, gcp_hub.facts[team.name])
+            gcp_spoke.add_dependency(gcp_hub)
+            stacks[gcp_spoke.node.id] = gcp_spoke
+            gcp_stacks.append(gcp_spoke)
+        if config.hubs.gcp.state is not None:
+            for stack in gcp_stacks:  # one prefix per stack; the spokes read the hub's outputs there
+                engine.GcsBackend(
+                    stack, bucket=config.hubs.gcp.state.bucket, prefix=f"{config.hubs.gcp.state.prefix}/{stack.node.id}"
+                )
     if profile is not None:
         for stack in stacks.values():
             apply_profile(stack, profile)
     return app, stacks
+
+
+def azure_backends(stacks: list[Any], hub: Any) -> None:
+    """The azurerm backend on every Azure stack: one state blob per stack in ``hubs.azure.state``, with
+    Entra ID and OIDC (no access key); the spokes read the hub's outputs from the hub's blob."""
+    from infra import engine
+
+    for stack in stacks:
+        engine.AzurermBackend(
+            stack,
+            resource_group_name=hub.state.resource_group,
+            storage_account_name=hub.state.storage_account,
+            container_name=hub.state.container,
+            key=f"{stack.node.id}.tfstate",
+            subscription_id=hub.subscription_id,
+            tenant_id=hub.tenant_id,
+            use_azuread_auth=True,
+            use_oidc=True,
+        )
 
 
 def synthesize(app: Any) -> None:

@@ -132,6 +132,16 @@ class TeamCi(_Model):
         return f"project_path:{self.repository}:ref_type:branch:ref:{self.branch}"
 
 
+class AzureState(_Model):
+    """Where the Azure stacks keep their Terraform state: a blob container, reached with Entra ID."""
+
+    resource_group: NonEmpty = Field(description="resource group of the state storage account")
+    storage_account: Annotated[str, StringConstraints(pattern=r"^[a-z0-9]{3,24}$")] = Field(
+        description="the state storage account (3-24 lower-case letters and digits)"
+    )
+    container: NonEmpty = Field(default="tfstate", description="the blob container; one blob per stack")
+
+
 class AzureHub(_Model):
     """The Azure side of the governance hub."""
 
@@ -166,6 +176,18 @@ class AzureHub(_Model):
     platform_ci: TeamCi | None = Field(
         default=None, description="the platform repository's CI: federated identities for plans and deploys"
     )
+    state: AzureState | None = Field(
+        default=None, description="the azurerm backend for the Azure stacks (default: local state files)"
+    )
+
+
+class GcsState(_Model):
+    """Where the GCP stacks keep their Terraform state: a GCS bucket, one prefix per stack."""
+
+    bucket: Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9._-]{1,61}[a-z0-9]$")] = Field(
+        description="the state bucket"
+    )
+    prefix: NonEmpty = Field(default="govhub", description="the folder in the bucket; each stack adds its name")
 
 
 class GcpHub(_Model):
@@ -184,6 +206,17 @@ class GcpHub(_Model):
     approver_group: Email | None = Field(default=None, description="the approvers' Google group (e-mail)")
     auditor_group: Email | None = Field(default=None, description="the auditors' Google group (e-mail)")
     platform_admin_group: Email | None = Field(default=None, description="the platform admins' Google group")
+    billing_account: Annotated[str, StringConstraints(pattern=r"^[0-9A-F]{6}-[0-9A-F]{6}-[0-9A-F]{6}$")] = Field(
+        description='the Cloud Billing account id ("XXXXXX-XXXXXX-XXXXXX"): team budgets, and vended projects'
+    )
+    platform_ci: TeamCi | None = Field(
+        default=None, description="the platform repository's CI: a workload identity pool and a deployer"
+    )
+    vpc_sc: bool = Field(default=False, description="put the hub and team projects in a VPC Service Controls perimeter")
+    access_policy: Annotated[str, StringConstraints(pattern=r"^\d{1,20}$")] | None = Field(
+        default=None, description="the organization's Access Context Manager policy number (needed for vpc_sc)"
+    )
+    state: GcsState | None = Field(default=None, description="the gcs backend for the GCP stacks (default: local)")
 
 
 class Hubs(_Model):
@@ -265,6 +298,7 @@ class Team(_Model):
     ci: TeamCi | None = Field(
         default=None, description="the team's CI (provider, repository, branch): the spoke creates its OIDC role"
     )
+    workbench: bool = Field(default=False, description="GCP: a Vertex AI Workbench instance for the team")
 
     @property
     def vended(self) -> bool:
@@ -678,6 +712,12 @@ def _semantic_problems(data: Mapping[str, Any], lines: Mapping[tuple, int]) -> l
             continue
         key = "location" if cloud == "azure" else "region"
         check_region(("hubs", cloud, key), cloud, hub.get(key))
+        if cloud == "gcp" and hub.get("vpc_sc") is True and not hub.get("access_policy"):
+            add(
+                ("hubs", "gcp", "access_policy"),
+                "vpc_sc: true needs the organization's Access Context Manager policy",
+                "add access_policy: the policy number (`gcloud access-context-manager policies list`), or set vpc_sc: false",
+            )
         if cloud == "aws":
             for k in ("management_account_id", "governance_account_id"):
                 if isinstance(hub.get(k), str):
@@ -723,7 +763,7 @@ def _semantic_problems(data: Mapping[str, Any], lines: Mapping[tuple, int]) -> l
         if isinstance(account, str) and team_cloud in CLOUDS:
             azure_hub = hubs.get("azure")
             billing_scope = azure_hub.get("billing_scope_id") if isinstance(azure_hub, dict) else None
-            _check_account(add, loc, team_cloud, account, team, billing_scope)
+            _check_account(add, loc, team_cloud, account, team, billing_scope, data.get("organization"))
             if account != VEND:
                 if account in accounts:
                     add(
@@ -879,7 +919,13 @@ def _people_problems(data: Mapping[str, Any], lines: Mapping[tuple, int]) -> lis
 
 
 def _check_account(
-    add, loc: tuple, cloud: str, account: str, team: Mapping[str, Any], billing_scope: Any = None
+    add,
+    loc: tuple,
+    cloud: str,
+    account: str,
+    team: Mapping[str, Any],
+    billing_scope: Any = None,
+    organization: Any = "",
 ) -> None:
     if account == VEND:
         if cloud == "azure":
@@ -890,12 +936,14 @@ def _check_account(
                     "set hubs.azure.billing_scope_id (the enrollment account or invoice section id), or give the "
                     "existing subscription GUID",
                 )
-        elif cloud != "aws":
-            add(
-                loc + ("account",),
-                f"account vending is only available on aws and azure, not {cloud}",
-                "give the existing project id instead",
-            )
+        elif cloud == "gcp":  # created in the ML folder, billed to hubs.gcp.billing_account (required)
+            project = f"{organization}-{team.get('name')}-ml"[:30]
+            if not re.match(GCP_PROJECT_PATTERN, project):
+                add(
+                    loc + ("account",),
+                    f"the vended project id would be {project!r}, which is not a valid GCP project id",
+                    "shorten the organization or team name, or give an existing project id",
+                )
         elif not team.get("account_email"):
             add(
                 loc + ("account_email",),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Iterable
 from pathlib import Path
 
 
@@ -27,8 +28,11 @@ def load_stacks(outdir: str | Path) -> dict[str, dict]:
         raise SummaryError(f"{root} is not a complete synth output ({exc}); synthesize again") from None
 
 
-def render_summary(outdir: str | Path) -> str:
+def render_summary(outdir: str | Path, only: Iterable[str] | None = None) -> str:
+    """Each stack's resource count by service and its path (``only``: those stacks, in that order)."""
     stacks = load_stacks(outdir)
+    if only is not None:
+        stacks = {name: stacks[name] for name in only}
     lines = [f"{len(stacks)} stacks in {outdir}:"]
     for name, doc in stacks.items():
         by_service: Counter[str] = Counter()
@@ -44,6 +48,8 @@ def render_summary(outdir: str | Path) -> str:
 def service_of(resource_type: str) -> str:
     """``aws_s3_bucket_policy`` -> ``s3``; ``aws_cloudwatch_event_rule`` -> ``events``."""
     parts = resource_type.split("_")
+    if parts[0] == "azapi":
+        return "azapi"
     if parts[1:3] == ["cloudwatch", "event"]:
         return "events"
     if parts[1:3] == ["cloudwatch", "log"]:

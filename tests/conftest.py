@@ -78,6 +78,27 @@ def azure_estate(azure_dir: Path) -> dict[str, dict]:
     return load_stacks(azure_dir)
 
 
+GCP_CONFIG = Path(__file__).parent / "fixtures" / "config" / "gcp-hub.yaml"
+GCP_STACKS = ["hub-gcp", "spoke-gcp-vision", "spoke-gcp-forecast"]
+
+
+@pytest.fixture(scope="session")
+def gcp_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The GCP-only estate (tests/fixtures/config/gcp-hub.yaml), synthesized once per session."""
+    from tests.hub.stack_proof import synth_alone
+
+    out = tmp_path_factory.mktemp("gcp.out")
+    synth_alone(GCP_CONFIG, GCP_STACKS, out)
+    return out
+
+
+@pytest.fixture(scope="session")
+def gcp_estate(gcp_dir: Path) -> dict[str, dict]:
+    from govhub.estate import load_stacks
+
+    return load_stacks(gcp_dir)
+
+
 @pytest.fixture(scope="session")
 def estate(estate_dir: Path) -> dict[str, dict]:
     from govhub.estate import load_stacks

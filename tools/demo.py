@@ -210,7 +210,16 @@ def _deploy(demo: Demo, moto: Any) -> None:
         "      not applied here, planned only (moto lacks them): model package group policies, SageMaker "
         "domains, budgets, S3 bucket notifications — see infra/emulator.py"
     )
-    demo.say("      Azure and GCP: the example estate has no teams on them, and their stacks are not built yet")
+    from govhub.estate import render_summary
+
+    synthesized_only = [name for name in stacks if not name.endswith("-aws") and "-aws-" not in name]
+    demo.say(
+        "      synthesized, scanned and inventoried here, not applied (no azurerm provider binary offline; "
+        "deployed from CI with `cdktf deploy hub-azure spoke-azure-<team>`):"
+    )
+    for line in render_summary(estate / "cdktf.out", synthesized_only).splitlines()[1:]:
+        demo.say(f"    {line}")
+    demo.result["synthesized_only"] = synthesized_only
     sm = _session(_estate()[1].account).client("sagemaker")
     groups = sorted(g["ModelPackageGroupName"] for g in sm.list_model_package_groups()["ModelPackageGroupSummaryList"])
     demo.say(f"      model package groups in the hub account: {', '.join(groups)}")

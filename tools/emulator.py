@@ -126,12 +126,15 @@ def apply_profile(stack: Any, profile: EmulatorProfile) -> None:
 
     engine.LocalBackend(stack, path=profile.state_path(stack.node.id))
     aws_provider = engine.provider("aws").provider.AwsProvider
+    on_aws = False
     for construct in stack.node.find_all():
         if isinstance(construct, aws_provider):
+            on_aws = True
             for key, value in profile.provider_overrides().items():
                 construct.add_override(key, value)
             construct.add_override("allowed_account_ids", None)
-    stack.add_override("terraform.required_providers.aws.version", profile.provider_version)
+    if on_aws:  # the Azure and GCP stacks are left as they are: nothing of theirs runs on the emulator
+        stack.add_override("terraform.required_providers.aws.version", profile.provider_version)
 
 
 # ----------------------------------------------------------------------------- Terraform

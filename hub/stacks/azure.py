@@ -37,6 +37,14 @@ az = engine.provider("azurerm")
 
 STACK_ID = "hub-azure"
 ACTIVITY_LOG_CATEGORIES = ("Administrative", "Security", "Policy", "Alert", "ServiceHealth", "ResourceHealth")
+# Gate decisions and registry events, as the hub service publishes them (CloudEvents ``type``)
+GATE_DECISION_TYPE = "govhub.gate.decision"
+ALERTED_EVENTS = (
+    GATE_DECISION_TYPE,
+    "govhub.registry.registered",
+    "govhub.registry.promoted",
+    "govhub.registry.rejected",
+)
 BLOB_LOG_CATEGORIES = ("StorageRead", "StorageWrite", "StorageDelete")
 KEY_OPERATIONS = ["decrypt", "encrypt", "sign", "unwrapKey", "verify", "wrapKey"]
 # What a workspace needs to deploy an approved model from the governed registry, and nothing more
@@ -319,7 +327,7 @@ class AzureHubStack(engine.TerraformStack):
             scope=self.topic.id,
             event_delivery_schema="CloudEventSchemaV1_0",
             service_bus_queue_endpoint_id=self.queue.id,
-            included_event_types=["govhub.gate.decision"],
+            included_event_types=[GATE_DECISION_TYPE],
             advanced_filter=az.eventgrid_event_subscription.EventgridEventSubscriptionAdvancedFilter(
                 string_in=[
                     az.eventgrid_event_subscription.EventgridEventSubscriptionAdvancedFilterStringIn(
@@ -342,6 +350,39 @@ class AzureHubStack(engine.TerraformStack):
             ],
             tags=self.tags,
         )  # fmt: skip
+        # every gate decision and registry event also lands in an alerts queue; Event Grid cannot deliver
+        # to an action group, so metric alerts on the queues (and on undelivered events) page it
+        self.alert_queue = az.servicebus_queue.ServicebusQueue(
+            self, "alert-queue", name="govhub-alerts", namespace_id=self.bus_namespace.id,
+            dead_lettering_on_message_expiration=True, max_delivery_count=10, default_message_ttl="P14D",
+        )  # fmt: skip
+        az.eventgrid_event_subscription.EventgridEventSubscription(
+            self, "events-to-alerts", name="govhub-alerts", scope=self.topic.id,
+            event_delivery_schema="CloudEventSchemaV1_0", service_bus_queue_endpoint_id=self.alert_queue.id,
+            included_event_types=list(ALERTED_EVENTS),
+        )  # fmt: skip
+        mma = az.monitor_metric_alert
+        alerting = [
+            ("alert-waiting", self.bus_namespace.id, "Microsoft.ServiceBus/namespaces", "ActiveMessages",
+             ["govhub-tickets", "govhub-alerts"], "a ticket or governance event is waiting"),
+            ("alert-dead-letters", self.bus_namespace.id, "Microsoft.ServiceBus/namespaces", "DeadletteredMessages",
+             ["*"], "a governance message could not be delivered and was dead-lettered"),
+            ("alert-dropped-events", self.topic.id, "Microsoft.EventGrid/topics", "DroppedEventCount", [],
+             "Event Grid dropped a governance event"),
+        ]  # fmt: skip
+        for id_, scope, namespace, metric, entities, what in alerting:
+            dimension = [
+                mma.MonitorMetricAlertCriteriaDimension(name="EntityName", operator="Include", values=entities)
+            ]
+            mma.MonitorMetricAlert(
+                self, id_, name=f"govhub-{id_}", resource_group_name=rg, scopes=[scope], severity=2,
+                description=f"govhub: {what}", frequency="PT5M", window_size="PT5M",
+                criteria=[mma.MonitorMetricAlertCriteria(
+                    metric_namespace=namespace, metric_name=metric, aggregation="Maximum" if entities else "Total",
+                    operator="GreaterThan", threshold=0, dimension=dimension if entities else None,
+                )],
+                action=[mma.MonitorMetricAlertAction(action_group_id=self.alerts.id)], tags=self.tags,
+            )  # fmt: skip
 
     def _registries(self, org: str, location: str) -> None:
         """Two Azure ML registries (azapi: azurerm has no resource for them). Teams register candidate

@@ -1,26 +1,26 @@
 """The Google Cloud governance hub (``hub-gcp``): the ML folder's organization policies, the audit
-and artifact buckets, keys, the governance bus, the Artifact Registry and the human roles.
+and artifact buckets, keys, the registry's upload role, the governance bus, the Artifact Registry, the
+hub service on Cloud Run and its service account, vended team projects, the platform CI's workload
+identity, the human roles and (``vpc_sc``) a VPC Service Controls perimeter in dry-run.
 
-This is the first part of the GCP estate (issue 17). Built: the ML folder with its organization
-policies (``infra.gcp.org_policies``), a Cloud KMS key ring with rotating keys, an organization log
-sink (children included) into a retention-locked, uniform, non-versioned audit bucket, data-access
-audit configs for the services the platform uses, a separate locked bucket for the govhub audit log,
-the artifact bucket, a CMEK Pub/Sub topic with a ticket subscription that dead-letters, an e-mail
-notification channel, a CMEK Docker repository, and read roles for the approver, auditor and
-platform-admin groups. Not built yet: the hub service on Cloud Run and its service account, the
-workload identity pool for the platform CI, the spokes and VPC Service Controls. No google provider
-binary can be downloaded here, so the stack is proven by synthesis, the guardrail rules and an
-inventory (tests/hub/test_hub_gcp.py), never by an apply.
+No google provider binary can be downloaded here, so the stack is proven by synthesis, the guardrail
+rules, checkov and an inventory (tests/hub/test_hub_gcp.py), never by an apply.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 from typing import Any
 
 from govhub.config import PlatformConfig
 from infra import engine
 from infra.aspects import apply_guardrails
+from infra.gcp import names
+from infra.gcp.facts import GcpTeamHubFacts
+from infra.gcp.names import labels_of
 from infra.gcp.org_policies import ml_folder_policies
+from infra.service_config import config_text
 
 g = engine.provider("google")
 
@@ -28,12 +28,30 @@ STACK_ID = "hub-gcp"
 AUDITED_SERVICES = ("aiplatform.googleapis.com", "storage.googleapis.com", "cloudkms.googleapis.com")
 ROTATION = "7776000s"  # 90 days
 KEY_ROLE = "roles/cloudkms.cryptoKeyEncrypterDecrypter"
-
-
-def labels_of(tags: dict[str, str]) -> dict[str, str]:
-    """Required tags as GCP labels: lower-case keys and values of letters, digits, _ and -."""
-    clean = lambda v: "".join(c if c.isalnum() or c in "_-" else "-" for c in v.lower())[:63]  # noqa: E731
-    return {clean(k): clean(v) for k, v in tags.items()}
+AUDIT_LOG_TYPES = ("ADMIN_READ", "DATA_READ", "DATA_WRITE")
+# What uploading a model version into the hub's Vertex AI Model Registry needs, and nothing more: no
+# update (aliases, labels), no delete, no evaluation import; those are the hub service's alone
+UPLOADER_PERMISSIONS = (
+    "aiplatform.models.upload",
+    "aiplatform.models.get",
+    "aiplatform.models.list",
+    "aiplatform.operations.get",
+    "aiplatform.operations.list",
+)
+# Services inside the VPC Service Controls perimeter
+PERIMETER_SERVICES = (
+    "aiplatform.googleapis.com", "storage.googleapis.com", "pubsub.googleapis.com", "cloudkms.googleapis.com",
+    "artifactregistry.googleapis.com", "logging.googleapis.com", "notebooks.googleapis.com",
+)  # fmt: skip
+GITHUB_ISSUER = "https://token.actions.githubusercontent.com"
+# What the platform CI's deployer may do in the ML folder and the hub project: never a basic role
+DEPLOYER_ROLES = (
+    "roles/resourcemanager.projectCreator", "roles/resourcemanager.projectIamAdmin",
+    "roles/serviceusage.serviceUsageAdmin", "roles/compute.networkAdmin", "roles/aiplatform.admin",
+    "roles/storage.admin", "roles/cloudkms.admin", "roles/logging.configWriter", "roles/pubsub.admin",
+    "roles/iam.serviceAccountAdmin", "roles/iam.workloadIdentityPoolAdmin", "roles/notebooks.admin",
+    "roles/run.admin", "roles/iam.roleAdmin",
+)  # fmt: skip
 
 
 class GcpHubStack(engine.TerraformStack):
@@ -116,13 +134,37 @@ class GcpHubStack(engine.TerraformStack):
             kms_key_name=self.keys["images"].id, labels=self.labels,
             docker_config=g.artifact_registry_repository.ArtifactRegistryRepositoryDockerConfig(immutable_tags=True),
         )  # fmt: skip
+        self.vended = self._vend(org)
+        self._registry_roles(project)
+        self._service(config, project, region)
+        self._platform_ci(project)
+        self._perimeter(org)
         self._people(project)
+        self.facts = {
+            team.name: GcpTeamHubFacts(
+                team=team.name,
+                project_id=names.team_project_id(config, team),
+                project_number=self.vended[team.name].number if team.name in self.vended else None,
+                hub_project=project,
+                region=region,
+                folder=self.folder.name,
+                billing_account=hub.billing_account,
+                events_topic=self.topic.id,
+                uploader_role=self.uploader.id,
+                service_name=self.service.name,
+                service_url=self.service.uri,
+                perimeter=self.perimeter.name if self.perimeter is not None else None,
+            )
+            for team in config.teams_on("gcp")
+        }
         for name, value in {
             "ml_folder": self.folder.name,
             "audit_log_bucket": self.audit_log.name,
             "artifact_bucket": self.artifacts.name,
             "governance_topic": self.topic.id,
             "ticket_subscription": self.tickets.id,
+            "service_url": self.service.uri,
+            "service_account": self.service_account.email,
         }.items():
             engine.TerraformOutput(self, f"out-{name}", value=value, description=f"govhub hub-gcp: {name}")
         self.guardrails = apply_guardrails(self, config.guardrails.required_tags)
@@ -151,7 +193,7 @@ class GcpHubStack(engine.TerraformStack):
         """CMEK, uniform access, public access prevented; a locked retention policy (and no
         versioning, which a locked bucket does not need) when ``retention_seconds`` is given."""
         sb = g.storage_bucket
-        return sb.StorageBucket(
+        bucket = sb.StorageBucket(
             self,
             id_,
             name=name[:63],
@@ -159,13 +201,15 @@ class GcpHubStack(engine.TerraformStack):
             uniform_bucket_level_access=True,
             public_access_prevention="enforced",
             encryption=sb.StorageBucketEncryption(default_kms_key_name=self.keys["storage"].id),
-            retention_policy=sb.StorageBucketRetentionPolicy(retention_period=retention_seconds, is_locked=True)
-            if retention_seconds
-            else None,
             versioning=sb.StorageBucketVersioning(enabled=retention_seconds is None),
             labels=self.labels,
             force_destroy=False,
         )
+        if retention_seconds:
+            # written as an override: google 6.x types retention_period as a number, 7.x as a string, and
+            # Terraform converts the string for either, so both engines' bindings write the same JSON
+            bucket.add_override("retention_policy", {"retention_period": str(retention_seconds), "is_locked": True})
+        return bucket
 
     def _bus(self, org: str, project: str) -> None:
         ps = g.pubsub_subscription
@@ -206,6 +250,157 @@ class GcpHubStack(engine.TerraformStack):
         self.channel = g.monitoring_notification_channel.MonitoringNotificationChannel(
             self, "alerts", display_name=f"{org} govhub platform", type="email",
             labels={"email_address": self.hub.owner}, user_labels=self.labels,
+        )  # fmt: skip
+
+    def _vend(self, org: str) -> dict[str, Any]:
+        """Projects for teams with ``account: vend``: created in the ML folder (so its organization
+        policies apply), billed to the hub's billing account, without the default network, and
+        protected from deletion. The spoke then builds in it."""
+        vended = {}
+        for team in self.config.teams_on("gcp"):
+            if team.vended:
+                vended[team.name] = g.project.Project(
+                    self, f"vend-{team.name}", project_id=names.team_project_id(self.config, team),
+                    name=f"{org} {team.name} ML"[:30], folder_id=self.folder.folder_id,
+                    billing_account=self.hub.billing_account, auto_create_network=False, deletion_policy="PREVENT",
+                    labels=labels_of({"owner": team.owner, "team": team.name, "cost-centre": team.cost_centre,
+                                      **self.config.guardrails.default_tags}),
+                )  # fmt: skip
+                ac = g.project_iam_audit_config
+                ac.ProjectIamAuditConfig(  # every service, every user, from the first day
+                    self, f"vend-{team.name}-audit", project=vended[team.name].project_id, service="allServices",
+                    audit_log_config=[ac.ProjectIamAuditConfigAuditLogConfig(log_type=t) for t in AUDIT_LOG_TYPES],
+                )  # fmt: skip
+        return vended
+
+    def _registry_roles(self, project: str) -> None:
+        """The Vertex AI Model Registry is the hub project's own (one parent model per team and use case,
+        created by the workflow: Terraform has no resource for models). Team CI service accounts get
+        this custom role only: upload a version, read it back, follow the operation."""
+        self.uploader = g.project_iam_custom_role.ProjectIamCustomRole(
+            self, "model-uploader", project=project, role_id="govhubModelUploader",
+            title="govhub model uploader", description="govhub: upload model versions into the hub registry",
+            permissions=list(UPLOADER_PERMISSIONS),
+        )  # fmt: skip
+
+    def _service(self, config: PlatformConfig, project: str, region: str) -> None:
+        """The hub service on Cloud Run: its own service account is the only principal with write roles
+        on the govhub audit bucket, the artifact bucket and the registry (updates, aliases, deletes);
+        only IAM invokers may call it (no unauthenticated access), and it accepts exactly the team CI
+        service accounts listed in GOVHUB_GCP_SUBMITTERS (from platform.yaml)."""
+        self.service_account = g.service_account.ServiceAccount(
+            self, "service-account", account_id=names.SERVICE_ACCOUNT, display_name="govhub hub service",
+            description="govhub: the hub service, sole writer of the registry and the audit log",
+        )  # fmt: skip
+        member = f"serviceAccount:{self.service_account.email}"
+        submitters = {names.ci_email(config, t): t.name for t in config.teams_on("gcp") if t.ci is not None}
+        run = g.cloud_run_v2_service
+        self.service = run.CloudRunV2Service(
+            self,
+            "hub-service",
+            name=names.SERVICE_NAME,
+            location=region,
+            ingress="INGRESS_TRAFFIC_ALL",  # team CI runners call it from anywhere, with a Google ID token
+            invoker_iam_disabled=False,
+            deletion_protection=True,
+            labels=self.labels,
+            template=run.CloudRunV2ServiceTemplate(
+                service_account=self.service_account.email,
+                encryption_key=self.keys["images"].id,
+                containers=[
+                    run.CloudRunV2ServiceTemplateContainers(
+                        image=f"{region}-docker.pkg.dev/{project}/govhub-pipeline-images/hub-service:latest",
+                        env=[
+                            run.CloudRunV2ServiceTemplateContainersEnv(name=k, value=v)
+                            for k, v in {
+                                "GOVHUB_PLATFORM_CONFIG_SHA256": hashlib.sha256(
+                                    config_text(config, STACK_ID).encode()
+                                ).hexdigest(),
+                                "GOVHUB_GCP_SUBMITTERS": json.dumps(submitters, sort_keys=True),
+                                "GOVHUB_AUDIT_BUCKET": self.audit_log.name,
+                                "GOVHUB_ARTIFACT_BUCKET": self.artifacts.name,
+                                "GOVHUB_GOVERNANCE_TOPIC": self.topic.id,
+                            }.items()
+                        ],
+                    )
+                ],
+            ),
+        )
+        grants = [
+            ("service-writes-audit", "bucket", self.audit_log.name, "roles/storage.objectCreator"),
+            ("service-reads-audit", "bucket", self.audit_log.name, "roles/storage.objectViewer"),
+            ("service-writes-artifacts", "bucket", self.artifacts.name, "roles/storage.objectAdmin"),
+            ("service-publishes-events", "topic", self.topic.id, "roles/pubsub.publisher"),
+            ("service-writes-registry", "project", project, "roles/aiplatform.user"),
+        ]
+        for id_, kind, target, role in grants:
+            if kind == "bucket":
+                g.storage_bucket_iam_member.StorageBucketIamMember(self, id_, bucket=target, role=role, member=member)
+            elif kind == "topic":
+                g.pubsub_topic_iam_member.PubsubTopicIamMember(self, id_, topic=target, role=role, member=member)
+            else:
+                g.project_iam_member.ProjectIamMember(self, id_, project=target, role=role, member=member)
+        invokers = [("approvers", f"group:{self.hub.approver_group}" if self.hub.approver_group else None),
+                    ("admins", f"group:{self.hub.platform_admin_group}" if self.hub.platform_admin_group else None)]  # fmt: skip
+        for id_, who in invokers:
+            if who:
+                g.cloud_run_v2_service_iam_member.CloudRunV2ServiceIamMember(
+                    self, f"{id_}-invoke-service", name=self.service.name, location=region,
+                    role="roles/run.invoker", member=who,
+                )  # fmt: skip
+
+    def _platform_ci(self, project: str) -> None:
+        """The platform repository's CI: a workload identity pool and provider (its OIDC tokens, that
+        repository only) and a deployer service account that only its main branch may impersonate."""
+        ci = self.hub.platform_ci
+        if ci is None:
+            return
+        pool = g.iam_workload_identity_pool.IamWorkloadIdentityPool(
+            self, "platform-ci-pool", workload_identity_pool_id="govhub-platform-ci", display_name="govhub platform CI"
+        )
+        wp = g.iam_workload_identity_pool_provider
+        issuer = GITHUB_ISSUER if ci.provider == "github" else f"https://{ci.gitlab_host}"
+        repository = "assertion.repository" if ci.provider == "github" else "assertion.project_path"
+        wp.IamWorkloadIdentityPoolProvider(
+            self, "platform-ci-provider", workload_identity_pool_id=pool.workload_identity_pool_id,
+            workload_identity_pool_provider_id=ci.provider, display_name=f"govhub platform CI ({ci.provider})",
+            attribute_mapping={"google.subject": "assertion.sub", "attribute.repository": repository},
+            attribute_condition=f"assertion.sub == '{ci.subject}'",  # that repository's branch, nothing else
+            oidc=wp.IamWorkloadIdentityPoolProviderOidc(issuer_uri=issuer),
+        )  # fmt: skip
+        deployer = g.service_account.ServiceAccount(
+            self, "ci-deployer", account_id="govhub-ci-deployer", display_name="govhub platform CI deployer"
+        )
+        g.service_account_iam_member.ServiceAccountIamMember(
+            self, "ci-deployer-federation", service_account_id=deployer.name, role="roles/iam.workloadIdentityUser",
+            member=f"principal://iam.googleapis.com/{pool.name}/subject/{ci.subject}",
+        )  # fmt: skip
+        for role in DEPLOYER_ROLES:
+            g.folder_iam_member.FolderIamMember(
+                self, f"ci-deployer-{role.split('/')[1].replace('.', '-')}", folder=self.folder.name, role=role,
+                member=f"serviceAccount:{deployer.email}",
+            )  # fmt: skip
+        g.cloud_run_v2_service_iam_member.CloudRunV2ServiceIamMember(
+            self, "ci-deployer-invokes-service", name=self.service.name, location=self.hub.region,
+            role="roles/run.invoker", member=f"serviceAccount:{deployer.email}",
+        )  # fmt: skip
+
+    def _perimeter(self, org: str) -> None:
+        """With ``vpc_sc: true``, a VPC Service Controls perimeter around the hub project (each spoke adds
+        its own project), in dry-run: violations are logged, not enforced, until the platform team has
+        reviewed them and the team CIs' ingress rules (then move the spec to the enforced status)."""
+        self.perimeter = None
+        if not self.hub.vpc_sc:
+            return
+        acm = g.access_context_manager_service_perimeter
+        self.perimeter = acm.AccessContextManagerServicePerimeter(
+            self, "perimeter", parent=f"accessPolicies/{self.hub.access_policy}",
+            name=f"accessPolicies/{self.hub.access_policy}/servicePerimeters/{org.replace('-', '_')}_govhub",
+            title=f"{org} govhub", perimeter_type="PERIMETER_TYPE_REGULAR", use_explicit_dry_run_spec=True,
+            spec=acm.AccessContextManagerServicePerimeterSpec(
+                resources=[f"projects/{self.project.number}"], restricted_services=list(PERIMETER_SERVICES),
+            ),
+            lifecycle=engine.TerraformResourceLifecycle(ignore_changes=["spec[0].resources"]),  # spokes add theirs
         )  # fmt: skip
 
     def _people(self, project: str) -> None:

@@ -62,6 +62,13 @@ def test_estate_summary_lists_every_stack(estate_dir) -> None:
         timeout=60,
     )
     assert result.returncode == 0, result.stderr
-    assert result.stdout.startswith(f"4 stacks in {estate_dir}:")
-    for stack in ("hub-aws", "spoke-aws-fraud", "spoke-aws-recsys", "spoke-aws-claims"):
+    assert result.stdout.startswith(f"6 stacks in {estate_dir}:")
+    for stack in (
+        "hub-aws",
+        "spoke-aws-fraud",
+        "spoke-aws-recsys",
+        "spoke-aws-claims",
+        "hub-azure",
+        "spoke-azure-credit",
+    ):
         assert stack in result.stdout

@@ -29,8 +29,8 @@ EXPECTED_PROBLEMS = {
 
 
 def test_example_config_loads_into_frozen_typed_models(example_config: PlatformConfig) -> None:
-    assert example_config.hubs.clouds == ("aws",)
-    assert [t.name for t in example_config.teams] == ["fraud", "recsys", "claims"]
+    assert example_config.hubs.clouds == ("aws", "azure")
+    assert [t.name for t in example_config.teams] == ["fraud", "recsys", "claims", "credit"]
     recsys = example_config.team("recsys")
     assert recsys.vended and recsys.account_email == "aws-recsys@acme.example"
     assert example_config.region_for(recsys) == "eu-central-1"
@@ -229,4 +229,37 @@ def test_validate_command_accepts_the_example() -> None:
         timeout=60,
     )
     assert result.returncode == 0, result.stderr
-    assert "valid; hubs: aws; teams: 3 (fraud/aws, recsys/aws, claims/aws)" in result.stdout
+    assert "valid; hubs: aws, azure; teams: 4 (fraud/aws, recsys/aws, claims/aws, credit/azure)" in result.stdout
+
+
+AZURE_BASE = """
+version: 1
+organization: acme
+hubs:
+  azure: {tenant_id: 11111111-2222-3333-4444-555555555555, subscription_id: 66666666-7777-8888-9999-000000000000,
+          location: westeurope, owner: p@acme.example, cost_centre: CC-1, service_client_id: SERVICE{billing}}
+guardrails:
+  allowed_regions: {azure: [westeurope]}
+teams:
+  - {name: credit, cloud: azure, account: ACCOUNT, owners: [a@acme.example], cost_centre: CC-1, risk_tiers: [high]}
+"""
+
+
+def azure(account: str, service: str = "bbbbbbbb-0000-0000-0000-000000000001", billing: str = "") -> str:
+    return AZURE_BASE.replace("ACCOUNT", account).replace("SERVICE", service).replace("{billing}", billing)
+
+
+def test_an_azure_subscription_is_vended_only_with_a_billing_scope() -> None:
+    problems = _problems(azure("vend"))
+    message, fix = problems["teams[0].account"]
+    assert "billing scope" in message and "hubs.azure.billing_scope_id" in fix
+    config = parse_config(
+        azure("vend", billing=", billing_scope_id: /providers/Microsoft.Billing/billingAccounts/1"), "x.yaml"
+    )
+    assert config.teams[0].vended
+
+
+def test_azure_ids_are_guids_named_in_one_report() -> None:
+    problems = _problems(azure("not-a-guid", service="also-not"))
+    assert "is not an Azure subscription GUID" in problems["teams[0].account"][0]
+    assert "hubs.azure.service_client_id" in problems

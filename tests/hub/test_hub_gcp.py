@@ -8,32 +8,25 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import ROOT
-from tests.hub.stack_proof import check_checkov, check_inventory, synth_alone
+from tests.hub.stack_proof import check_checkov, check_inventory
 
 pytestmark = pytest.mark.synth
 INVENTORY = Path(__file__).parent / "gcp" / "inventory.yaml"
-CONFIG = ROOT / "tests" / "fixtures" / "config" / "gcp-hub.yaml"
 
 
 @pytest.fixture(scope="module")
-def gcp_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("gcp.out")
-
-
-@pytest.fixture(scope="module")
-def hub_gcp(gcp_out: Path) -> dict:
-    return synth_alone(CONFIG, "hub-gcp", gcp_out)
+def hub_gcp(gcp_estate: dict[str, dict]) -> dict:
+    return gcp_estate["hub-gcp"]
 
 
 def test_the_resource_set_matches_the_inventory(hub_gcp: dict) -> None:
     check_inventory(hub_gcp, INVENTORY)
 
 
-def test_checkov_finds_nothing_beyond_the_reviewed_gcp_skips(hub_gcp: dict, gcp_out: Path) -> None:
+def test_checkov_finds_nothing_beyond_the_reviewed_gcp_skips(gcp_dir: Path) -> None:
     from tools.checkov_gate import GCP_SKIPS_FILE
 
-    check_checkov(gcp_out, GCP_SKIPS_FILE, 30)
+    check_checkov(gcp_dir, GCP_SKIPS_FILE, 30)
 
 
 def test_the_folder_carries_exactly_the_ml_organization_policies(hub_gcp: dict) -> None:

@@ -8,8 +8,7 @@ import sys
 
 import pytest
 
-from govhub.config import parse_config
-from main import ERR_UNBUILT_CLOUD, EstateError, build_estate
+from govhub.config import load_config
 from tests.helpers import EXAMPLE_CONFIG, ROOT
 
 pytestmark = pytest.mark.synth
@@ -42,17 +41,11 @@ def test_unknown_engine_is_refused_with_the_known_names() -> None:
     assert "CDK_ENGINE='pulumi' is not a known engine; use one of: cdktf, cdktn" in result.stderr
 
 
-def test_teams_on_clouds_without_stacks_are_refused_not_dropped() -> None:
-    text = EXAMPLE_CONFIG.read_text().replace(
-        "hubs:\n",
-        'hubs:\n  gcp: {organization_id: "123456789", project_id: acme-govhub, region: europe-west4, '
-        "owner: p@acme.example, cost_centre: CC-1}\n",
-        1,
-    ).replace("  allowed_regions:\n", "  allowed_regions:\n    gcp: [europe-west4]\n", 1) + (
-        "  - {name: search, cloud: gcp, account: acme-search, owners: [s@acme.example], cost_centre: CC-9, "
-        "risk_tiers: [minimal]}\n"
-    )
-    config = parse_config(text, "with-gcp.yaml")
-    with pytest.raises(EstateError) as refused:
-        build_estate(config)
-    assert str(refused.value) == ERR_UNBUILT_CLOUD.format(teams="search", clouds="gcp")
+def test_every_team_on_every_cloud_gets_its_spoke(estate: dict, azure_estate: dict, gcp_estate: dict) -> None:
+    """No team is dropped: each configured team has its cloud's spoke stack, next to that cloud's hub."""
+    from tests.conftest import AZURE_CONFIG, GCP_CONFIG
+
+    for path, stacks in ((EXAMPLE_CONFIG, estate), (AZURE_CONFIG, azure_estate), (GCP_CONFIG, gcp_estate)):
+        config = load_config(path)
+        expected = {f"hub-{c}" for c in config.hubs.clouds} | {f"spoke-{t.cloud}-{t.name}" for t in config.teams}
+        assert set(stacks) == expected, path

@@ -56,7 +56,8 @@ def test_every_team_gets_exactly_the_expected_spoke(estate: dict, team: str) -> 
         expected |= {"aws_iam_openid_connect_provider": 1, "aws_iam_role": 5, "aws_iam_role_policy": 5}
     assert {t: len(v) for t, v in spoke["resource"].items()} == dict(sorted(expected.items()))
     assert set(spoke["data"]) == {"terraform_remote_state"}
-    assert set(estate) == {"hub-aws", "spoke-aws-fraud", "spoke-aws-recsys", "spoke-aws-claims"}
+    assert set(estate) == {"hub-aws", "spoke-aws-fraud", "spoke-aws-recsys", "spoke-aws-claims", "hub-azure",
+                           "spoke-azure-credit"}  # fmt: skip
 
 
 def test_spoke_provider_assumes_the_access_role_in_the_team_account(estate: dict, hub: dict) -> None:

@@ -102,3 +102,13 @@ def test_a_vended_spoke_builds_in_the_subscription_the_hub_vends(azure_estate: d
     assert "ci-identity" not in spoke["resource"]["azurerm_user_assigned_identity"]  # no CI configured
     names = [a["name"] for a in spoke["resource"]["azurerm_storage_account"].values()]
     assert names == [n for n in names if re.fullmatch(r"[a-z0-9]{3,24}", n)]  # literal, stable names
+
+
+def test_the_stacks_keep_their_state_in_the_azurerm_backend(azure_estate: dict) -> None:
+    """hubs.azure.state: one blob per stack, Entra ID and OIDC; the spokes read the hub's outputs there."""
+    for name, doc in azure_estate.items():
+        backend = doc["terraform"]["backend"]["azurerm"]
+        assert backend["key"] == f"{name}.tfstate" and backend["storage_account_name"] == "acmetfstate"
+        assert backend["use_azuread_auth"] is True and backend["use_oidc"] is True and "access_key" not in backend
+    (remote,) = azure_estate["spoke-azure-credit"]["data"]["terraform_remote_state"].values()
+    assert remote["backend"] == "azurerm" and remote["config"]["key"] == "hub-azure.tfstate"

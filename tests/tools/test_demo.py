@@ -41,6 +41,9 @@ def test_the_estate_is_deployed(demo) -> None:
     assert set(result["deployed"]) == {"hub-aws", "spoke-aws-fraud", "spoke-aws-claims"}
     assert all(n > 30 for n in result["deployed"].values())
     assert "fraud-credit-scoring" in result["groups"]
+    # the Azure team is synthesized and summarised (no azurerm binary here), with its stack paths
+    assert result["synthesized_only"] == ["hub-azure", "spoke-azure-credit"]
+    assert "spoke-azure-credit/cdk.tf.json" in log and "azapi 3" in log
     for step in range(1, 11):
         assert f"[{step}/10]" in log
     assert log.count(" s)") >= 10  # every step shows its time

@@ -83,6 +83,8 @@ def deployed(tmp_path_factory: pytest.TempPathFactory, example_config: PlatformC
         app, stacks = build_estate(example_config, outdir=base / "out", profile=profile)
         timed("synth", synthesize, app)
         cli_config = write_cli_config(base / "terraform.rc", find_mirror())
+        # the AWS stacks; the example's Azure stacks have no provider binary here (tests/hub/test_hub_azure.py)
+        stacks = {name: s for name, s in stacks.items() if name == "hub-aws" or name.startswith("spoke-aws-")}
         tf = {name: Terraform(base / "out" / "stacks" / name, cli_config) for name in stacks}
         docs = {name: json.loads((t.workdir / "cdk.tf.json").read_text()) for name, t in tf.items()}
         plans: dict[str, str] = {}
@@ -339,6 +341,9 @@ def test_default_synth_output_has_no_emulator_settings(estate_dir: Path) -> None
     emulator_keys = set(EmulatorProfile(endpoint="x", state_dir=Path("x")).provider_overrides())
     for stack in (estate_dir / "stacks").iterdir():
         text = (stack / "cdk.tf.json").read_text()
+        if "-azure" in stack.name:
+            assert "127.0.0.1" not in text and '"aws"' not in text, stack.name  # no emulator, no aws provider
+            continue
         assert "127.0.0.1" not in text and "localhost" not in text, stack.name
         doc = json.loads(text)
         for provider in doc["provider"]["aws"]:
