@@ -214,8 +214,9 @@ def _deploy(demo: Demo, moto: Any) -> None:
 
     synthesized_only = [name for name in stacks if not name.endswith("-aws") and "-aws-" not in name]
     demo.say(
-        "      synthesized, scanned and inventoried here, not applied (no azurerm provider binary offline; "
-        "deployed from CI with `cdktf deploy hub-azure spoke-azure-<team>`):"
+        "      synthesized, scanned and inventoried here, not applied (no azurerm or google provider binary "
+        "offline; deployed from CI with `cdktf deploy hub-azure 'spoke-azure-*'` and `cdktf deploy hub-gcp "
+        "'spoke-gcp-*'`):"
     )
     for line in render_summary(estate / "cdktf.out", synthesized_only).splitlines()[1:]:
         demo.say(f"    {line}")

@@ -62,7 +62,7 @@ def test_estate_summary_lists_every_stack(estate_dir) -> None:
         timeout=60,
     )
     assert result.returncode == 0, result.stderr
-    assert result.stdout.startswith(f"6 stacks in {estate_dir}:")
+    assert result.stdout.startswith(f"8 stacks in {estate_dir}:")
     for stack in (
         "hub-aws",
         "spoke-aws-fraud",
@@ -70,5 +70,7 @@ def test_estate_summary_lists_every_stack(estate_dir) -> None:
         "spoke-aws-claims",
         "hub-azure",
         "spoke-azure-credit",
+        "hub-gcp",
+        "spoke-gcp-vision",
     ):
         assert stack in result.stdout

@@ -29,8 +29,8 @@ EXPECTED_PROBLEMS = {
 
 
 def test_example_config_loads_into_frozen_typed_models(example_config: PlatformConfig) -> None:
-    assert example_config.hubs.clouds == ("aws", "azure")
-    assert [t.name for t in example_config.teams] == ["fraud", "recsys", "claims", "credit"]
+    assert example_config.hubs.clouds == ("aws", "azure", "gcp")
+    assert [t.name for t in example_config.teams] == ["fraud", "recsys", "claims", "credit", "vision"]
     recsys = example_config.team("recsys")
     assert recsys.vended and recsys.account_email == "aws-recsys@acme.example"
     assert example_config.region_for(recsys) == "eu-central-1"
@@ -229,7 +229,10 @@ def test_validate_command_accepts_the_example() -> None:
         timeout=60,
     )
     assert result.returncode == 0, result.stderr
-    assert "valid; hubs: aws, azure; teams: 4 (fraud/aws, recsys/aws, claims/aws, credit/azure)" in result.stdout
+    assert (
+        "valid; hubs: aws, azure, gcp; teams: 5 (fraud/aws, recsys/aws, claims/aws, credit/azure, vision/gcp)"
+        in result.stdout
+    )
 
 
 AZURE_BASE = """

@@ -82,7 +82,7 @@ def cdktn_synth(config: Path, out: Path, stacks: int) -> dict[str, dict]:
 
 @pytest.fixture(scope="module")
 def cdktn_estate(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict]:
-    return cdktn_synth(EXAMPLE_CONFIG, tmp_path_factory.mktemp("cdktn.out"), 6)
+    return cdktn_synth(EXAMPLE_CONFIG, tmp_path_factory.mktemp("cdktn.out"), 8)
 
 
 @pytest.fixture(scope="module")

@@ -18,7 +18,7 @@ def test_onboarding_a_team_shows_every_hub_change_and_the_new_spoke(estate_dir: 
     doc = yaml.safe_load(CONFIG.read_text())
     doc["teams"].append(
         {"name": "payments", "cloud": "aws", "account": "555555555555", "owners": ["pay@acme.example"],
-         "cost_centre": "CC-5001", "risk_tiers": ["limited"], "vpc_cidr": "10.25.0.0/16",
+         "cost_centre": "CC-5001", "risk_tiers": ["limited"], "vpc_cidr": "10.27.0.0/16",
          "use_cases": [{"name": "chargebacks", "risk_tier": "limited"}]}
     )  # fmt: skip
     after = tmp_path / "platform.yaml"

@@ -48,7 +48,7 @@ def test_the_bundle_runs_the_handler_with_nothing_but_the_standard_library(tmp_p
     )
     assert done.returncode == 0, done.stderr[-3000:]
     out = json.loads(done.stdout.strip().splitlines()[-1])
-    assert out["status"] == 401 and out["teams"] == ["fraud", "recsys", "claims", "credit"]
+    assert out["status"] == 401 and out["teams"] == ["fraud", "recsys", "claims", "credit", "vision"]
     assert out["outside"] == [], "imported from outside the bundle"
     assert bundle.size < 50 * 2**20, "Lambda takes zips up to 50 MiB"
 

@@ -57,7 +57,7 @@ def test_every_team_gets_exactly_the_expected_spoke(estate: dict, team: str) -> 
     assert {t: len(v) for t, v in spoke["resource"].items()} == dict(sorted(expected.items()))
     assert set(spoke["data"]) == {"terraform_remote_state"}
     assert set(estate) == {"hub-aws", "spoke-aws-fraud", "spoke-aws-recsys", "spoke-aws-claims", "hub-azure",
-                           "spoke-azure-credit"}  # fmt: skip
+                           "spoke-azure-credit", "hub-gcp", "spoke-gcp-vision"}  # fmt: skip
 
 
 def test_spoke_provider_assumes_the_access_role_in_the_team_account(estate: dict, hub: dict) -> None:

@@ -42,8 +42,9 @@ def test_the_estate_is_deployed(demo) -> None:
     assert all(n > 30 for n in result["deployed"].values())
     assert "fraud-credit-scoring" in result["groups"]
     # the Azure team is synthesized and summarised (no azurerm binary here), with its stack paths
-    assert result["synthesized_only"] == ["hub-azure", "spoke-azure-credit"]
-    assert "spoke-azure-credit/cdk.tf.json" in log and "azapi 3" in log
+    # the Azure and GCP teams are synthesized and summarised (no azurerm or google binary here)
+    assert result["synthesized_only"] == ["hub-azure", "spoke-azure-credit", "hub-gcp", "spoke-gcp-vision"]
+    assert "spoke-azure-credit/cdk.tf.json" in log and "azapi 3" in log and "spoke-gcp-vision/cdk.tf.json" in log
     for step in range(1, 11):
         assert f"[{step}/10]" in log
     assert log.count(" s)") >= 10  # every step shows its time

@@ -41,7 +41,15 @@ def test_github_workflow_validates_on_pull_requests_and_deploys_hub_then_spokes_
         creds = next(s for s in jobs[name]["steps"] if "configure-aws-credentials" in s.get("uses", ""))
         assert "role-to-assume" in creds["with"]
     assert "AWS_ACCESS_KEY_ID" not in GITHUB.read_text() and "aws-secret-access-key" not in GITHUB.read_text()
-    assert "npx cdktf deploy hub-aws" in "\n".join(s.get("run", "") for s in jobs["deploy-hub"]["steps"])
+    assert "npx cdktf deploy ${{ matrix.stack }}" in "\n".join(s.get("run", "") for s in jobs["deploy-hub"]["steps"])
+    assert jobs["deploy-hub"]["strategy"]["matrix"]["stack"] == "${{ fromJSON(needs.synth.outputs.hubs) }}"
+    for name in ("deploy-hub", "deploy-spokes"):  # each stack signs in to its own cloud, with OIDC
+        logins = {s["uses"].split("@")[0]: s["if"] for s in jobs[name]["steps"] if "if" in s and "uses" in s}
+        assert logins == {
+            "aws-actions/configure-aws-credentials": "contains(matrix.stack, '-aws')",
+            "azure/login": "contains(matrix.stack, '-azure')",
+            "google-github-actions/auth": "contains(matrix.stack, '-gcp')",
+        }, name
 
 
 def test_gitlab_pipeline_has_the_same_shape() -> None:
@@ -72,6 +80,7 @@ def test_the_github_matrix_script_turns_an_estate_diff_into_changed_stacks_and_s
     script = step["run"].split("<<'PY' >> \"$GITHUB_OUTPUT\"\n", 1)[1].split("\nPY", 1)[0]
     rows = [
         {"stack": "hub-aws", "state": "changed"},
+        {"stack": "hub-azure", "state": "unchanged"},
         {"stack": "spoke-aws-fraud", "state": "unchanged"},
         {"stack": "spoke-aws-payments", "state": "added"},
         {"stack": "spoke-aws-old", "state": "removed"},
@@ -81,6 +90,7 @@ def test_the_github_matrix_script_turns_an_estate_diff_into_changed_stacks_and_s
     outputs = dict(line.split("=", 1) for line in out.stdout.splitlines())
     assert json.loads(outputs["changed"]) == ["hub-aws", "spoke-aws-payments"]
     assert json.loads(outputs["spokes"]) == ["spoke-aws-fraud", "spoke-aws-payments"]
+    assert json.loads(outputs["hubs"]) == ["hub-aws", "hub-azure"]
 
 
 def test_ci_variables_become_repository_variables_of_the_teams_ci(tmp_path: Path, capsys) -> None:
