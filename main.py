@@ -46,30 +46,16 @@ def build_estate(
         from hub.stacks.azure import AzureHubStack
         from spoke.stacks.azure import AzureSpokeStack
 
-        azure_hub = AzureHubStack(app, config)
-        stacks[azure_hub.node.id] = azure_hub
-        azure_stacks = [azure_hub]
-        for team in config.teams_on("azure"):
-            azure_spoke = AzureSpokeStack(app, config, team, azure_hub.facts[team.name])
-            azure_spoke.add_dependency(azure_hub)
-            stacks[azure_spoke.node.id] = azure_spoke
-            azure_stacks.append(azure_spoke)
+        built = hub_and_spokes(app, config, "azure", AzureHubStack, AzureSpokeStack, stacks)
         if config.hubs.azure.state is not None:
-            azure_backends(azure_stacks, config.hubs.azure)
+            azure_backends(built, config.hubs.azure)
     if config.hubs.gcp is not None:
         from hub.stacks.gcp import GcpHubStack
         from spoke.stacks.gcp import GcpSpokeStack
 
-        gcp_hub = GcpHubStack(app, config)
-        stacks[gcp_hub.node.id] = gcp_hub
-        gcp_stacks = [gcp_hub]
-        for team in config.teams_on("gcp"):
-            gcp_spoke = GcpSpokeStack(app, config, team, gcp_hub.facts[team.name])
-            gcp_spoke.add_dependency(gcp_hub)
-            stacks[gcp_spoke.node.id] = gcp_spoke
-            gcp_stacks.append(gcp_spoke)
+        built = hub_and_spokes(app, config, "gcp", GcpHubStack, GcpSpokeStack, stacks)
         if config.hubs.gcp.state is not None:
-            for stack in gcp_stacks:  # one prefix per stack; the spokes read the hub's outputs there
+            for stack in built:  # one prefix per stack; the spokes read the hub's outputs there
                 engine.GcsBackend(
                     stack, bucket=config.hubs.gcp.state.bucket, prefix=f"{config.hubs.gcp.state.prefix}/{stack.node.id}"
                 )
@@ -77,6 +63,19 @@ def build_estate(
         for stack in stacks.values():
             apply_profile(stack, profile)
     return app, stacks
+
+
+def hub_and_spokes(app: Any, config: PlatformConfig, cloud: str, hub_cls: Any, spoke_cls: Any, stacks: dict) -> list:
+    """One cloud's hub, then a spoke per team on that cloud, each given the hub facts it needs and
+    deployed after the hub; added to ``stacks`` and returned, hub first."""
+    hub = hub_cls(app, config)
+    built = [hub]
+    for team in config.teams_on(cloud):
+        spoke = spoke_cls(app, config, team, hub.facts[team.name])
+        spoke.add_dependency(hub)
+        built.append(spoke)
+    stacks.update({stack.node.id: stack for stack in built})
+    return built
 
 
 def azure_backends(stacks: list[Any], hub: Any) -> None:

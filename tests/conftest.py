@@ -61,14 +61,18 @@ AZURE_CONFIG = Path(__file__).parent / "fixtures" / "config" / "azure-hub.yaml"
 AZURE_STACKS = ["hub-azure", "spoke-azure-credit", "spoke-azure-pricing"]
 
 
+def _synth_alone(tmp_path_factory: pytest.TempPathFactory, name: str, config: Path, stacks: list[str]) -> Path:
+    from tests.hub.stack_proof import synth_alone
+
+    out = tmp_path_factory.mktemp(name)
+    synth_alone(config, stacks, out)
+    return out
+
+
 @pytest.fixture(scope="session")
 def azure_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The Azure-only estate (tests/fixtures/config/azure-hub.yaml), synthesized once per session."""
-    from tests.hub.stack_proof import synth_alone
-
-    out = tmp_path_factory.mktemp("azure.out")
-    synth_alone(AZURE_CONFIG, AZURE_STACKS, out)
-    return out
+    return _synth_alone(tmp_path_factory, "azure.out", AZURE_CONFIG, AZURE_STACKS)
 
 
 @pytest.fixture(scope="session")
@@ -85,11 +89,7 @@ GCP_STACKS = ["hub-gcp", "spoke-gcp-vision", "spoke-gcp-forecast"]
 @pytest.fixture(scope="session")
 def gcp_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The GCP-only estate (tests/fixtures/config/gcp-hub.yaml), synthesized once per session."""
-    from tests.hub.stack_proof import synth_alone
-
-    out = tmp_path_factory.mktemp("gcp.out")
-    synth_alone(GCP_CONFIG, GCP_STACKS, out)
-    return out
+    return _synth_alone(tmp_path_factory, "gcp.out", GCP_CONFIG, GCP_STACKS)
 
 
 @pytest.fixture(scope="session")

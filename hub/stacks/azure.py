@@ -36,7 +36,6 @@ from infra.service_config import config_text
 az = engine.provider("azurerm")
 
 STACK_ID = "hub-azure"
-ACTIVITY_LOG_CATEGORIES = ("Administrative", "Security", "Policy", "Alert", "ServiceHealth", "ResourceHealth")
 # Gate decisions and registry events, as the hub service publishes them (CloudEvents ``type``)
 GATE_DECISION_TYPE = "govhub.gate.decision"
 ALERTED_EVENTS = (
@@ -52,8 +51,6 @@ REGISTRY_READ_ACTIONS = (
     "Microsoft.MachineLearningServices/registries/read",
     "Microsoft.MachineLearningServices/registries/assets/read",
 )
-GITHUB_ISSUER = "https://token.actions.githubusercontent.com"
-FEDERATION_AUDIENCE = "api://AzureADTokenExchange"
 
 
 class AzureHubStack(engine.TerraformStack):
@@ -161,7 +158,7 @@ class AzureHubStack(engine.TerraformStack):
             log_analytics_workspace_id=self.logs.id,
             enabled_log=[
                 az.monitor_diagnostic_setting.MonitorDiagnosticSettingEnabledLog(category=c)
-                for c in ACTIVITY_LOG_CATEGORIES
+                for c in names.ACTIVITY_LOG_CATEGORIES
             ],
         )
         self._bus(org, location, rg)
@@ -622,7 +619,7 @@ class AzureHubStack(engine.TerraformStack):
         ci = self.hub.platform_ci
         if ci is None:
             return
-        issuer = GITHUB_ISSUER if ci.provider == "github" else f"https://{ci.gitlab_host}"
+        issuer = f"https://{ci.issuer_host}"
         scopes = [f"/subscriptions/{self.hub.subscription_id}"]
         scopes += [f"/subscriptions/{sub}" for sub in self.subscriptions.values()]
         identities = [("deployer", ci.subject)]
@@ -640,7 +637,7 @@ class AzureHubStack(engine.TerraformStack):
             )  # fmt: skip
             az.federated_identity_credential.FederatedIdentityCredential(
                 self, f"platform-ci-{kind}-federation", name=f"{org}-govhub-ci-{kind}", resource_group_name=rg,
-                parent_id=identity.id, issuer=issuer, subject=subject, audience=[FEDERATION_AUDIENCE],
+                parent_id=identity.id, issuer=issuer, subject=subject, audience=[names.FEDERATION_AUDIENCE],
             )  # fmt: skip
             grants: list[tuple[str, str, str | None]]
             if kind == "planner":

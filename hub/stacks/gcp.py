@@ -18,6 +18,7 @@ from infra import engine
 from infra.aspects import apply_guardrails
 from infra.gcp import names
 from infra.gcp.facts import GcpTeamHubFacts
+from infra.gcp.federation import federated_account
 from infra.gcp.names import labels_of
 from infra.gcp.org_policies import ml_folder_policies
 from infra.service_config import config_text
@@ -26,9 +27,6 @@ g = engine.provider("google")
 
 STACK_ID = "hub-gcp"
 AUDITED_SERVICES = ("aiplatform.googleapis.com", "storage.googleapis.com", "cloudkms.googleapis.com")
-ROTATION = "7776000s"  # 90 days
-KEY_ROLE = "roles/cloudkms.cryptoKeyEncrypterDecrypter"
-AUDIT_LOG_TYPES = ("ADMIN_READ", "DATA_READ", "DATA_WRITE")
 # What uploading a model version into the hub's Vertex AI Model Registry needs, and nothing more: no
 # update (aliases, labels), no delete, no evaluation import; those are the hub service's alone
 UPLOADER_PERMISSIONS = (
@@ -43,7 +41,6 @@ PERIMETER_SERVICES = (
     "aiplatform.googleapis.com", "storage.googleapis.com", "pubsub.googleapis.com", "cloudkms.googleapis.com",
     "artifactregistry.googleapis.com", "logging.googleapis.com", "notebooks.googleapis.com",
 )  # fmt: skip
-GITHUB_ISSUER = "https://token.actions.githubusercontent.com"
 # What the platform CI's deployer may do in the ML folder and the hub project: never a basic role
 DEPLOYER_ROLES = (
     "roles/resourcemanager.projectCreator", "roles/resourcemanager.projectIamAdmin",
@@ -84,7 +81,7 @@ class GcpHubStack(engine.TerraformStack):
         self.keys = {
             purpose: g.kms_crypto_key.KmsCryptoKey(
                 self, f"key-{purpose}", name=f"govhub-{purpose}", key_ring=self.key_ring.id,
-                rotation_period=ROTATION, purpose="ENCRYPT_DECRYPT", labels=self.labels,
+                rotation_period=names.ROTATION, purpose="ENCRYPT_DECRYPT", labels=self.labels,
                 lifecycle=engine.TerraformResourceLifecycle(prevent_destroy=True),  # the data dies with the key
             )
             for purpose in ("storage", "pubsub", "images")
@@ -93,12 +90,12 @@ class GcpHubStack(engine.TerraformStack):
             self, "gcs-agent", project=project
         )
         g.kms_crypto_key_iam_member.KmsCryptoKeyIamMember(
-            self, "gcs-uses-key", crypto_key_id=self.keys["storage"].id, role=KEY_ROLE,
+            self, "gcs-uses-key", crypto_key_id=self.keys["storage"].id, role=names.KEY_ROLE,
             member=f"serviceAccount:{storage_agent.email_address}",
         )  # fmt: skip
         pubsub_agent = f"serviceAccount:service-{self.project.number}@gcp-sa-pubsub.iam.gserviceaccount.com"
         g.kms_crypto_key_iam_member.KmsCryptoKeyIamMember(
-            self, "pubsub-uses-key", crypto_key_id=self.keys["pubsub"].id, role=KEY_ROLE, member=pubsub_agent
+            self, "pubsub-uses-key", crypto_key_id=self.keys["pubsub"].id, role=names.KEY_ROLE, member=pubsub_agent
         )
         retention = config.guardrails.audit_retention_days * 86400
         self.platform_logs = self._bucket("platform-logs", f"{org}-govhub-platform-logs-{project}", retention)
@@ -269,7 +266,7 @@ class GcpHubStack(engine.TerraformStack):
                 ac = g.project_iam_audit_config
                 ac.ProjectIamAuditConfig(  # every service, every user, from the first day
                     self, f"vend-{team.name}-audit", project=vended[team.name].project_id, service="allServices",
-                    audit_log_config=[ac.ProjectIamAuditConfigAuditLogConfig(log_type=t) for t in AUDIT_LOG_TYPES],
+                    audit_log_config=[ac.ProjectIamAuditConfigAuditLogConfig(log_type=t) for t in names.AUDIT_LOG_TYPES],
                 )  # fmt: skip
         return vended
 
@@ -355,26 +352,11 @@ class GcpHubStack(engine.TerraformStack):
         ci = self.hub.platform_ci
         if ci is None:
             return
-        pool = g.iam_workload_identity_pool.IamWorkloadIdentityPool(
-            self, "platform-ci-pool", workload_identity_pool_id="govhub-platform-ci", display_name="govhub platform CI"
-        )
-        wp = g.iam_workload_identity_pool_provider
-        issuer = GITHUB_ISSUER if ci.provider == "github" else f"https://{ci.gitlab_host}"
-        repository = "assertion.repository" if ci.provider == "github" else "assertion.project_path"
-        wp.IamWorkloadIdentityPoolProvider(
-            self, "platform-ci-provider", workload_identity_pool_id=pool.workload_identity_pool_id,
-            workload_identity_pool_provider_id=ci.provider, display_name=f"govhub platform CI ({ci.provider})",
-            attribute_mapping={"google.subject": "assertion.sub", "attribute.repository": repository},
-            attribute_condition=f"assertion.sub == '{ci.subject}'",  # that repository's branch, nothing else
-            oidc=wp.IamWorkloadIdentityPoolProviderOidc(issuer_uri=issuer),
-        )  # fmt: skip
-        deployer = g.service_account.ServiceAccount(
-            self, "ci-deployer", account_id="govhub-ci-deployer", display_name="govhub platform CI deployer"
-        )
-        g.service_account_iam_member.ServiceAccountIamMember(
-            self, "ci-deployer-federation", service_account_id=deployer.name, role="roles/iam.workloadIdentityUser",
-            member=f"principal://iam.googleapis.com/{pool.name}/subject/{ci.subject}",
-        )  # fmt: skip
+        deployer = federated_account(
+            self, ci, ids=("platform-ci-pool", "platform-ci-provider", "ci-deployer", "ci-deployer-federation"),
+            pool_id="govhub-platform-ci", account_id="govhub-ci-deployer",
+            names=("govhub platform CI", f"govhub platform CI ({ci.provider})", "govhub platform CI deployer"),
+        ).account  # fmt: skip
         for role in DEPLOYER_ROLES:
             g.folder_iam_member.FolderIamMember(
                 self, f"ci-deployer-{role.split('/')[1].replace('.', '-')}", folder=self.folder.name, role=role,

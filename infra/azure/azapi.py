@@ -92,11 +92,3 @@ class AzapiResource(engine.TerraformResource):
     @property
     def id(self) -> str:
         return str(self.get_string_attribute("id"))
-
-    @property
-    def name(self) -> str:
-        return str(self.get_string_attribute("name"))
-
-    def output(self, path: str) -> str:
-        """A value of the resource's response (it must be listed in ``response_export_values``)."""
-        return str(engine.Token.as_string(self.interpolation_for_attribute(f"output.{path}")))

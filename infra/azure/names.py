@@ -1,9 +1,12 @@
-"""Azure resource names shared by the hub and spoke stacks."""
+"""Azure resource names and settings shared by the hub and spoke stacks."""
 
 from __future__ import annotations
 
 import hashlib
 import re
+
+ACTIVITY_LOG_CATEGORIES = ("Administrative", "Security", "Policy", "Alert", "ServiceHealth", "ResourceHealth")
+FEDERATION_AUDIENCE = "api://AzureADTokenExchange"  # what Entra expects in a federated CI token
 
 
 def storage_name(prefix: str, purpose: str, subscription_id: str) -> str:

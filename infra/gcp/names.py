@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
+KEY_ROLE = "roles/cloudkms.cryptoKeyEncrypterDecrypter"
+ROTATION = "7776000s"  # keys rotate every 90 days
+AUDIT_LOG_TYPES = ("ADMIN_READ", "DATA_READ", "DATA_WRITE")
 CI_ACCOUNT = "govhub-ci"  # the team CI's service account, in the team's project
 SERVICE_ACCOUNT = "govhub-hub-service"  # the hub service's identity, in the hub project
 SERVICE_NAME = "govhub-hub-service"  # the Cloud Run service

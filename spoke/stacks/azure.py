@@ -26,9 +26,6 @@ ML_EVENTS = (
     "Microsoft.MachineLearningServices.RunCompleted",
     "Microsoft.MachineLearningServices.RunStatusChanged",
 )
-GITHUB_ISSUER = "https://token.actions.githubusercontent.com"
-FEDERATION_AUDIENCE = "api://AzureADTokenExchange"
-ACTIVITY_LOG_CATEGORIES = ("Administrative", "Security", "Policy", "Alert", "ServiceHealth", "ResourceHealth")
 
 
 def spoke_stack_id(team: str) -> str:
@@ -189,10 +186,10 @@ class AzureSpokeStack(engine.TerraformStack):
             self, "ci-identity", name=names.team_ci_identity(self.team.name), location=location, resource_group_name=rg,
             tags=self.tags,
         )  # fmt: skip
-        issuer = GITHUB_ISSUER if ci.provider == "github" else f"https://{ci.gitlab_host}"
+        issuer = f"https://{ci.issuer_host}"
         az.federated_identity_credential.FederatedIdentityCredential(
             self, "ci-federation", name=f"govhub-{self.team.name}-ci", resource_group_name=rg, parent_id=identity.id,
-            issuer=issuer, subject=ci.subject, audience=[FEDERATION_AUDIENCE],
+            issuer=issuer, subject=ci.subject, audience=[names.FEDERATION_AUDIENCE],
         )  # fmt: skip
         return identity
 
@@ -216,7 +213,7 @@ class AzureSpokeStack(engine.TerraformStack):
         ds.MonitorDiagnosticSetting(
             self, "activity-log-to-hub", name="govhub-activity-log", target_resource_id=f"/subscriptions/{sub}",
             storage_account_id=self.hub.audit_account_id, log_analytics_workspace_id=self.hub.log_workspace_id,
-            enabled_log=[ds.MonitorDiagnosticSettingEnabledLog(category=c) for c in ACTIVITY_LOG_CATEGORIES],
+            enabled_log=[ds.MonitorDiagnosticSettingEnabledLog(category=c) for c in names.ACTIVITY_LOG_CATEGORIES],
         )  # fmt: skip
 
     def _registry_access(self, hub_provider: Any) -> None:

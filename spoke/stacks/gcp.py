@@ -17,6 +17,7 @@ from infra import engine
 from infra.aspects import apply_guardrails
 from infra.gcp import names
 from infra.gcp.facts import GcpTeamHubFacts
+from infra.gcp.federation import federated_account
 from infra.gcp.names import labels_of
 
 g = engine.provider("google")
@@ -27,10 +28,6 @@ SERVICES = (
     "sts.googleapis.com", "notebooks.googleapis.com", "servicenetworking.googleapis.com",
     "cloudbilling.googleapis.com", "billingbudgets.googleapis.com",
 )  # fmt: skip
-KEY_ROLE = "roles/cloudkms.cryptoKeyEncrypterDecrypter"
-AUDIT_LOG_TYPES = ("ADMIN_READ", "DATA_READ", "DATA_WRITE")
-ROTATION = "7776000s"  # 90 days
-GITHUB_ISSUER = "https://token.actions.githubusercontent.com"
 # Model registrations and pipeline runs, as Vertex AI's audit logs name them
 VERTEX_EVENTS = (
     'protoPayload.serviceName="aiplatform.googleapis.com" AND ('
@@ -78,7 +75,7 @@ class GcpSpokeStack(engine.TerraformStack):
             ac = g.project_iam_audit_config
             ac.ProjectIamAuditConfig(
                 self, "audit-all-services", project=project_id, service="allServices",
-                audit_log_config=[ac.ProjectIamAuditConfigAuditLogConfig(log_type=t) for t in AUDIT_LOG_TYPES],
+                audit_log_config=[ac.ProjectIamAuditConfigAuditLogConfig(log_type=t) for t in names.AUDIT_LOG_TYPES],
             )  # fmt: skip
         self._network(project_id, region)
         self.key = self._key(project_id, region)
@@ -156,7 +153,7 @@ class GcpSpokeStack(engine.TerraformStack):
             self, "key-ring", name=f"govhub-{self.team.name}", location=region, depends_on=self.enabled
         )
         key = g.kms_crypto_key.KmsCryptoKey(
-            self, "team-key", name=f"govhub-{self.team.name}", key_ring=ring.id, rotation_period=ROTATION,
+            self, "team-key", name=f"govhub-{self.team.name}", key_ring=ring.id, rotation_period=names.ROTATION,
             purpose="ENCRYPT_DECRYPT", labels=self.labels,
             lifecycle=engine.TerraformResourceLifecycle(prevent_destroy=True),
         )  # fmt: skip
@@ -167,7 +164,7 @@ class GcpSpokeStack(engine.TerraformStack):
         }
         grants = {
             name: g.kms_crypto_key_iam_member.KmsCryptoKeyIamMember(
-                self, f"{name}-uses-key", crypto_key_id=key.id, role=KEY_ROLE, member=member
+                self, f"{name}-uses-key", crypto_key_id=key.id, role=names.KEY_ROLE, member=member
             )
             for name, member in agents.items()
         }
@@ -216,35 +213,13 @@ class GcpSpokeStack(engine.TerraformStack):
         ci = self.team.ci
         if ci is None:
             return None
-        pool = g.iam_workload_identity_pool.IamWorkloadIdentityPool(
-            self,
-            "ci-pool",
-            workload_identity_pool_id="govhub-ci",
-            display_name=f"govhub {self.team.name} CI",
-            depends_on=self.enabled,
-        )
-        wp = g.iam_workload_identity_pool_provider
-        repository = "assertion.repository" if ci.provider == "github" else "assertion.project_path"
-        self.ci_provider = wp.IamWorkloadIdentityPoolProvider(
-            self, "ci-provider", workload_identity_pool_id=pool.workload_identity_pool_id,
-            workload_identity_pool_provider_id=ci.provider, display_name=f"govhub CI ({ci.provider})",
-            attribute_mapping={"google.subject": "assertion.sub", "attribute.repository": repository},
-            attribute_condition=f"assertion.sub == '{ci.subject}'",  # that repository's branch, nothing else
-            oidc=wp.IamWorkloadIdentityPoolProviderOidc(
-                issuer_uri=GITHUB_ISSUER if ci.provider == "github" else f"https://{ci.gitlab_host}"
-            ),
-        )  # fmt: skip
-        account = g.service_account.ServiceAccount(
-            self,
-            "ci-account",
+        federated = federated_account(
+            self, ci, ids=("ci-pool", "ci-provider", "ci-account", "ci-federation"), pool_id="govhub-ci",
             account_id=names.CI_ACCOUNT,
-            display_name=f"govhub {self.team.name} CI",
+            names=(f"govhub {self.team.name} CI", f"govhub CI ({ci.provider})", f"govhub {self.team.name} CI"),
             depends_on=self.enabled,
-        )
-        g.service_account_iam_member.ServiceAccountIamMember(
-            self, "ci-federation", service_account_id=account.name, role="roles/iam.workloadIdentityUser",
-            member=f"principal://iam.googleapis.com/{pool.name}/subject/{ci.subject}",
         )  # fmt: skip
+        account, self.ci_provider = federated.account, federated.provider
         member = f"serviceAccount:{account.email}"
         g.project_iam_member.ProjectIamMember(
             self, "ci-uploads-to-hub-registry", provider=self.hub_provider, project=self.hub.hub_project,

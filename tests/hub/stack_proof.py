@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -22,6 +23,15 @@ def synth_alone(config_path: Path, stack_ids: str | list[str], out: Path) -> dic
     assert list(stacks) == wanted
     synthesize(app)  # the guardrail aspect runs here: a violation refuses the synth
     return json.loads((out / "stacks" / wanted[0] / "cdk.tf.json").read_text())
+
+
+def resolve_hub_ref(value: str, hub: dict, *, hub_id: str) -> str:
+    """A spoke's value with its references to ``hub_id``'s outputs (remote state) replaced by what the hub
+    stack puts in those outputs, so that wiring can be followed back to the hub's own resources."""
+    pattern = (
+        rf"\$\{{data\.terraform_remote_state\.cross-stack-reference-input-{re.escape(hub_id)}\.outputs\.([^}}]+)\}}"
+    )
+    return re.sub(pattern, lambda m: hub["output"][m.group(1)]["value"], value)
 
 
 def _subset(want, have, where: str) -> None:

@@ -3,19 +3,16 @@ cross-subscription wiring followed back to the hub's own resources."""
 
 from __future__ import annotations
 
+import functools
 import re
 from pathlib import Path
 
 import pytest
 
-from tests.hub.stack_proof import check_inventory
+from tests.hub.stack_proof import check_inventory, resolve_hub_ref
 
 pytestmark = pytest.mark.synth
-REMOTE = re.compile(r"\$\{data\.terraform_remote_state\.cross-stack-reference-input-hub-azure\.outputs\.([^}]+)\}")
-
-
-def hub_ref(value: str, hub: dict) -> str:
-    return REMOTE.sub(lambda m: hub["output"][m.group(1)]["value"], value)
+hub_ref = functools.partial(resolve_hub_ref, hub_id="hub-azure")
 
 
 def test_the_spoke_matches_its_inventory(azure_estate: dict) -> None:

@@ -3,20 +3,16 @@ inventory), and its cross-project wiring followed back to the hub's own resource
 
 from __future__ import annotations
 
+import functools
 import json
-import re
 from pathlib import Path
 
 import pytest
 
-from tests.hub.stack_proof import check_inventory
+from tests.hub.stack_proof import check_inventory, resolve_hub_ref
 
 pytestmark = pytest.mark.synth
-REMOTE = re.compile(r"\$\{data\.terraform_remote_state\.cross-stack-reference-input-hub-gcp\.outputs\.([^}]+)\}")
-
-
-def hub_ref(value: str, hub: dict) -> str:
-    return REMOTE.sub(lambda m: hub["output"][m.group(1)]["value"], value)
+hub_ref = functools.partial(resolve_hub_ref, hub_id="hub-gcp")
 
 
 def test_the_spoke_matches_its_inventory(gcp_estate: dict) -> None:
