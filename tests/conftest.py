@@ -109,3 +109,12 @@ def estate(estate_dir: Path) -> dict[str, dict]:
 @pytest.fixture(scope="session")
 def hub(estate: dict[str, dict]) -> dict:
     return estate["hub-aws"]
+
+
+@pytest.fixture(scope="session")
+def mlflow_url(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """One real ``mlflow server`` per session (sqlite store, local artifacts, 127.0.0.1, a free port)."""
+    from tests.servers import mlflow_server
+
+    with mlflow_server(tmp_path_factory.mktemp("mlflow")) as url:
+        yield url
