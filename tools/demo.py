@@ -431,8 +431,8 @@ def _register(demo: Demo) -> None:
     messages = queue.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1).get("Messages", [])
     tickets = [json.loads(m["Body"]) for m in messages]
     for ticket in tickets:
-        detail = ticket["detail"]
-        demo.say(f"      ticket queue {coords.ticket_queue}: {detail['ticket']['title']}")
+        detail = ticket["detail"]["data"]  # the CloudEvents envelope's data, the same on every cloud
+        demo.say(f"      ticket queue {coords.ticket_queue}: {detail['ticket']['title']} ({ticket['detail']['type']})")
     demo.result["refs"] = refs
     demo.result["tickets"] = tickets
 

@@ -9,7 +9,34 @@ from govhub.core.store import LocalStore, ObjectStore, StoreError
 
 
 def open_store(uri: str, client_factory=None) -> ObjectStore:
-    """``s3://bucket`` or a local folder path / ``file://`` URI."""
+    """``s3://BUCKET``, ``gs://BUCKET``, ``https://ACCOUNT.blob.core.windows.net/CONTAINER``, or a local
+    folder path / ``file://`` URI. ``client_factory`` makes the cloud client (tests point it at an
+    emulator); by default each cloud's SDK finds credentials its usual way."""
+    if uri.startswith("gs://"):
+        bucket = uri.removeprefix("gs://").strip("/")
+        if not bucket or "/" in bucket:
+            raise StoreError(f"{uri}: give the bucket only (gs://BUCKET); prefixes are fixed by govhub")
+        if client_factory is None:
+            from google.cloud import storage
+
+            client_factory = storage.Client
+        from govhub.backends.gcp.store import GcsStore
+
+        return GcsStore(client_factory(), bucket)
+    if uri.startswith("https://") and ".blob." in uri:
+        account_url, _, container = uri.removeprefix("https://").partition("/")
+        if not container or "/" in container.strip("/"):
+            raise StoreError(f"{uri}: give the container only (https://ACCOUNT.blob.core.windows.net/CONTAINER)")
+        if client_factory is None:
+            from azure.identity import DefaultAzureCredential
+            from azure.storage.blob import ContainerClient
+
+            client_factory = lambda: ContainerClient(  # noqa: E731
+                f"https://{account_url}", container.strip("/"), credential=DefaultAzureCredential()
+            )
+        from govhub.backends.azure.store import AzureBlobStore
+
+        return AzureBlobStore(client_factory())
     if uri.startswith("s3://"):
         bucket = uri.removeprefix("s3://").strip("/")
         if not bucket or "/" in bucket:
@@ -23,5 +50,8 @@ def open_store(uri: str, client_factory=None) -> ObjectStore:
         return S3Store(client_factory(), bucket)
     path = Path(uri.removeprefix("file://"))
     if not path.is_dir():
-        raise StoreError(f"{path}: no such folder; give a folder that holds an exported audit log, or s3://BUCKET")
+        raise StoreError(
+            f"{path}: no such folder; give a folder that holds an exported audit log, s3://BUCKET, gs://BUCKET "
+            "or https://ACCOUNT.blob.core.windows.net/CONTAINER"
+        )
     return LocalStore(path)

@@ -22,6 +22,7 @@ import json
 import uuid
 from typing import Any
 
+from govhub import vocabulary as v
 from govhub.config import PlatformConfig
 from infra import engine
 from infra.aspects import apply_guardrails
@@ -37,7 +38,7 @@ az = engine.provider("azurerm")
 
 STACK_ID = "hub-azure"
 # Gate decisions and registry events, as the hub service publishes them (CloudEvents ``type``)
-GATE_DECISION_TYPE = "govhub.gate.decision"
+GATE_DECISION_TYPE = v.GATE_DECISION_TYPE
 ALERTED_EVENTS = (
     GATE_DECISION_TYPE,
     "govhub.registry.registered",

@@ -13,6 +13,7 @@ import hashlib
 import json
 from typing import Any
 
+from govhub import vocabulary as v
 from govhub.config import PlatformConfig
 from infra import engine
 from infra.aspects import apply_guardrails
@@ -223,7 +224,7 @@ class GcpHubStack(engine.TerraformStack):
             "ticket-subscription",
             name="govhub-tickets",
             topic=self.topic.id,
-            filter='attributes.type = "govhub.gate.decision" AND (attributes.outcome = "fail" OR attributes.outcome = "error")',
+            filter=f'attributes.type = "{v.GATE_DECISION_TYPE}" AND (attributes.outcome = "fail" OR attributes.outcome = "error")',
             ack_deadline_seconds=60,
             message_retention_duration="1209600s",
             dead_letter_policy=ps.PubsubSubscriptionDeadLetterPolicy(

@@ -51,11 +51,9 @@ def registry(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) ->
     from moto import mock_aws
 
     from govhub.backends.aws.registry import SageMakerRegistry
+    from tests.mothub import offline_aws
 
-    for var in ("AWS_ENDPOINT_URL", "AWS_PROFILE"):
-        monkeypatch.delenv(var, raising=False)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    offline_aws(monkeypatch)
     with mock_aws():
         client = boto3.client("sagemaker", region_name="eu-west-1")
         client.create_model_package_group(ModelPackageGroupName=GROUP)

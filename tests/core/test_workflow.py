@@ -163,7 +163,11 @@ def test_a_failing_decision_is_registered_blocked_and_ticketed(hub: MotoHub) -> 
     assert len(tickets) == 1
     event = tickets[0]
     assert event["source"] == "govhub" and event["detail-type"] == "GovHub Gate Decision"
-    detail = event["detail"]
+    envelope = event["detail"]  # a CloudEvents 1.0 envelope around the decision
+    assert envelope["specversion"] == "1.0" and envelope["type"] == "govhub.gate.decision"
+    assert envelope["source"] == f"urn:govhub:hub:aws:{hub.coords.account}"
+    assert envelope["subject"] == "fraud-credit-scoring/1" and envelope["datacontenttype"] == "application/json"
+    detail = envelope["data"]
     assert detail["team"] == "fraud" and detail["model_version"] == "fraud-credit-scoring/1"
     assert [g["id"] for g in detail["failed_gates"]] == ["gate.fairness"]
     finding = detail["failed_gates"][0]["findings"][0]

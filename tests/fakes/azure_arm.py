@@ -56,7 +56,8 @@ class FakeArm(HttpTransport):
 
     def send(self, request: Any, **kwargs: Any) -> Any:
         path = request.url.split("?", 1)[0].split("management.azure.com", 1)[-1]
-        body = request.content
+        # azure.core.rest.HttpRequest has .content; the older pipeline HttpRequest (the Event Grid client) has .body
+        body = request.content if hasattr(request, "content") else request.body
         if isinstance(body, (bytes, str)) and body:
             body = json.loads(body)
         self.requests.append((request.method, path, body))

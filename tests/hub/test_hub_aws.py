@@ -260,7 +260,7 @@ def test_governance_bus_is_restricted_to_the_organization_and_routes_to_alerts_a
         "source": ["aws.sagemaker"],
         "detail-type": ["SageMaker Model Package State Change"],
     }
-    assert rules["govhub-gate-decision-failed"]["detail"] == {"outcome": ["fail", "error"]}
+    assert rules["govhub-gate-decision-failed"]["detail"] == {"data": {"outcome": ["fail", "error"]}}
     assert all(
         b["event_bus_name"] == "${aws_cloudwatch_event_bus.governance-bus.name}"
         for b in resources(hub, "aws_cloudwatch_event_rule").values()

@@ -55,7 +55,8 @@ def test_the_biased_model_is_blocked_with_a_ticket(demo) -> None:
     assert result["outcomes"] == {"fair": "pass", "biased": "fail"}
     assert result["clarify_outcome"] == "fail"  # the same verdict through the Clarify-format artifact
     (ticket,) = result["tickets"]
-    detail = ticket["detail"]
+    assert ticket["detail"]["specversion"] == "1.0" and ticket["detail"]["type"] == "govhub.gate.decision"
+    detail = ticket["detail"]["data"]
     assert detail["model_version"] == result["refs"]["biased"] and detail["team"] == "fraud"
     assert [g["id"] for g in detail["failed_gates"]] == ["gate.fairness"]
     assert result["biased_blocked"]

@@ -9,11 +9,11 @@ boto3's own settings (``AWS_ENDPOINT_URL`` points every client at an emulator).
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
 
 from govhub.backends.aws import names
+from govhub.core import events
 from govhub.core.ports import Actor, Services
 
 
@@ -109,17 +109,21 @@ def caller(session: Any, region: str) -> Actor:
 
 
 class EventBridgePublisher:
-    def __init__(self, client: Any, bus: str):
+    """The hub's EventBridge bus; each event's ``Detail`` is the CloudEvents envelope (:mod:`govhub.core.events`)."""
+
+    def __init__(self, client: Any, bus: str, account: str = ""):
         self.client, self.bus = client, bus
+        self.source = events.source_of("aws", account or "unknown")
 
     def publish(self, detail_type: str, detail: dict[str, Any]) -> str:
+        body = events.envelope(detail_type, detail, source=self.source)
         response = self.client.put_events(
             Entries=[
                 {
                     "Source": names.GATE_DECISION_SOURCE,
                     "DetailType": detail_type,
                     "EventBusName": self.bus,
-                    "Detail": json.dumps(detail, default=str),
+                    "Detail": body.decode(),
                 }
             ]
         )
@@ -171,7 +175,9 @@ def services(session: Any, coords: AwsHubCoordinates) -> Services:
             S3Store(session.client("s3", region_name=coords.region), coords.audit_bucket),
             retention_days=coords.retention_days,
         ),
-        events=EventBridgePublisher(session.client("events", region_name=coords.region), coords.event_bus),
+        events=EventBridgePublisher(
+            session.client("events", region_name=coords.region), coords.event_bus, coords.account
+        ),
         cards=SageMakerCards(session.client("sagemaker", region_name=coords.region)),
         actor=caller(session, coords.region),
         signer=KmsSigner(session.client("kms", region_name=coords.region), coords.signing_key)

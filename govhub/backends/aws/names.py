@@ -32,7 +32,7 @@ TICKET_OUTCOMES = v.TICKET_OUTCOMES
 TICKET_EVENT_PATTERN = {
     "source": [GATE_DECISION_SOURCE],
     "detail-type": [GATE_DECISION_DETAIL_TYPE],
-    "detail": {"outcome": list(TICKET_OUTCOMES)},
+    "detail": {"data": {"outcome": list(TICKET_OUTCOMES)}},  # Detail is the CloudEvents envelope
 }
 MODEL_PACKAGE_STATE_CHANGE = "SageMaker Model Package State Change"
 FORWARDED_SAGEMAKER_EVENTS = (
