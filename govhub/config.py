@@ -81,6 +81,20 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+class MlflowSettings(_Model):
+    """The MLflow tracking server a hub keeps its registry in (``registry: mlflow``)."""
+
+    tracking_uri: NonEmpty = Field(
+        description="the tracking server the hub service registers models in: https://mlflow.example.com, "
+        "databricks (a Databricks workspace), or an Azure ML workspace's azureml:// MLflow URI"
+    )
+
+
+REGISTRY_DESCRIPTION = (
+    "the hub's model registry: the cloud's own ({native}) or mlflow (any MLflow tracking server, set under mlflow)"
+)
+
+
 class AwsHub(_Model):
     """The AWS side of the governance hub."""
 
@@ -100,6 +114,10 @@ class AwsHub(_Model):
     ci_principal_arn: NonEmpty | None = Field(
         default=None, description="principal allowed to assume the CI deployer role (default: the governance account)"
     )
+    registry: Literal["sagemaker", "mlflow"] = Field(
+        default="sagemaker", description=REGISTRY_DESCRIPTION.format(native="sagemaker")
+    )
+    mlflow: MlflowSettings | None = Field(default=None, description="the tracking server, for registry: mlflow")
 
 
 class TeamCi(_Model):
@@ -179,6 +197,10 @@ class AzureHub(_Model):
     state: AzureState | None = Field(
         default=None, description="the azurerm backend for the Azure stacks (default: local state files)"
     )
+    registry: Literal["azureml", "mlflow"] = Field(
+        default="azureml", description=REGISTRY_DESCRIPTION.format(native="azureml")
+    )
+    mlflow: MlflowSettings | None = Field(default=None, description="the tracking server, for registry: mlflow")
 
 
 class GcsState(_Model):
@@ -213,6 +235,10 @@ class GcpHub(_Model):
         default=None, description="the platform repository's CI: a workload identity pool and a deployer"
     )
     vpc_sc: bool = Field(default=False, description="put the hub and team projects in a VPC Service Controls perimeter")
+    registry: Literal["vertex", "mlflow"] = Field(
+        default="vertex", description=REGISTRY_DESCRIPTION.format(native="vertex")
+    )
+    mlflow: MlflowSettings | None = Field(default=None, description="the tracking server, for registry: mlflow")
     access_policy: Annotated[str, StringConstraints(pattern=r"^\d{1,20}$")] | None = Field(
         default=None, description="the organization's Access Context Manager policy number (needed for vpc_sc)"
     )
@@ -712,6 +738,13 @@ def _semantic_problems(data: Mapping[str, Any], lines: Mapping[tuple, int]) -> l
             continue
         key = "location" if cloud == "azure" else "region"
         check_region(("hubs", cloud, key), cloud, hub.get(key))
+        if hub.get("registry") == "mlflow" and not isinstance(hub.get("mlflow"), dict):
+            add(
+                ("hubs", cloud, "registry"),
+                "registry: mlflow needs the tracking server the hub registers models in",
+                f"add hubs.{cloud}.mlflow.tracking_uri: https://mlflow.example.com (or databricks, or an Azure ML "
+                "workspace's azureml:// URI), or use the cloud's own registry",
+            )
         if cloud == "gcp" and hub.get("vpc_sc") is True and not hub.get("access_policy"):
             add(
                 ("hubs", "gcp", "access_policy"),

@@ -577,6 +577,8 @@ class AzureHubStack(engine.TerraformStack):
                 "GOVHUB_GOVERNED_REGISTRY_ID": self.governed.id,
                 "GOVHUB_CANDIDATES_REGISTRY_ID": self.candidates.id,
                 "GOVHUB_EVENT_TOPIC_ENDPOINT": self.topic.endpoint,
+                "GOVHUB_REGISTRY": hub.registry,  # azureml, or mlflow at the tracking server below
+                "GOVHUB_MLFLOW_TRACKING_URI": hub.mlflow.tracking_uri if hub.mlflow else "",
             },
             tags=self.tags,
         )

@@ -318,6 +318,8 @@ class GcpHubStack(engine.TerraformStack):
                                 "GOVHUB_AUDIT_BUCKET": self.audit_log.name,
                                 "GOVHUB_ARTIFACT_BUCKET": self.artifacts.name,
                                 "GOVHUB_GOVERNANCE_TOPIC": self.topic.id,
+                                "GOVHUB_REGISTRY": self.hub.registry,  # vertex, or mlflow at the tracking server below
+                                "GOVHUB_MLFLOW_TRACKING_URI": self.hub.mlflow.tracking_uri if self.hub.mlflow else "",
                             }.items()
                         ],
                     )

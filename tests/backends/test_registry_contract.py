@@ -1,4 +1,4 @@
-"""One contract for every registry backend, and the workflow unchanged over MLflow.
+"""One contract for every registry backend, and the workflow unchanged over every registry and store.
 
 Backends: the SageMaker Model Registry on moto, and MLflow on a real ``mlflow server`` (pinned mlflow,
 sqlite backend store, local artifact root, 127.0.0.1 on a free port; started once per session and
@@ -19,7 +19,6 @@ from govhub.core.audit import AuditLog
 from govhub.core.policy import PACKS_DIR
 from govhub.core.ports import Actor, Services
 from govhub.core.registry import APPROVED, PENDING, RegistryBackend, UnknownVersion
-from govhub.core.store import LocalStore
 from govhub.core.workflow import (
     Blocked,
     WorkflowError,
@@ -139,32 +138,36 @@ def test_mlflow_stages_are_aliases_and_lineage_uses_mlflow_tags(mlflow_url: str)
     assert raw.current_stage in (None, "", "None")  # stages are aliases, never the deprecated transitions
 
 
-# --------------------------------------------------------------------------- the workflow over MLflow
+# --------------------------------------------------------------------------- the workflow on every backend
+
+WORKFLOW_STORES = ["folder", "azure-blob-azurite", "gcs-fake-gcs-server"]
+"""The audit log and the artifacts of the workflow runs below (S3 is the moto hub's, tests/core/test_workflow.py)."""
 
 
 @pytest.fixture
-def mlflow_hub(mlflow_url: str, tmp_path: Path) -> Iterator[Any]:
-    """A folder-backed hub whose registry is MLflow: audit and artifacts in folders, tickets recorded."""
-    from govhub.backends.mlflow.registry import MlflowRegistry
+def hub(registry: Any, store_factory: Any, tmp_path: Path) -> Iterator[Any]:
+    """A hub over the registry under test and a store kind: audit and artifacts in two fresh stores of
+    that kind, tickets as CloudEvents envelopes recorded in memory."""
     from govhub.config import load_config
+    from govhub.core import events
 
     config = load_config(EXAMPLE_CONFIG)
     account = config.hubs.aws.governance_account_id if config.hubs.aws else "hub"
 
     class Tickets:
-        sent: list[tuple[str, dict]] = []
+        def __init__(self) -> None:
+            self.sent: list[dict] = []
 
         def publish(self, detail_type: str, detail: dict) -> str:
-            self.sent.append((detail_type, detail))
-            return f"ticket-{len(self.sent)}"
+            self.sent.append(events.parse(events.envelope(detail_type, detail, source="urn:govhub:hub:test:1")))
+            return self.sent[-1]["id"]
 
     tickets = Tickets()
-    tickets.sent = []
     base = Services(
         account=account,
-        registry=MlflowRegistry(tracking_uri=mlflow_url),
-        artifacts=LocalStore(tmp_path / "artifacts"),
-        audit=AuditLog(LocalStore(tmp_path / "audit")),
+        registry=registry.inner,  # the workflow names its own groups (team and use case)
+        artifacts=store_factory(),
+        audit=AuditLog(store_factory()),
         events=tickets,
         actor=Actor("", "", "", ""),
         platform=config,
@@ -178,19 +181,23 @@ def mlflow_hub(mlflow_url: str, tmp_path: Path) -> Iterator[Any]:
     yield as_, tickets
 
 
-def test_the_workflow_runs_unchanged_over_mlflow(mlflow_hub: Any, mlflow_url: str) -> None:
-    as_, tickets = mlflow_hub
+def _people(as_: Any) -> tuple[Any, Any, Any]:
     team = as_(names.team_submitter_role("fraud"), "ci-pipeline")
-    # each run of this test on the shared server registers new versions: look them up by the returned ref
+    return team, as_(names.HUB_APPROVER_ROLE, "erin@acme.example"), as_(names.HUB_APPROVER_ROLE, "grace@acme.example")
+
+
+@pytest.mark.parametrize("store_factory", WORKFLOW_STORES, indirect=True)
+def test_the_happy_path_and_its_refusals_on_every_backend(hub: Any) -> None:
+    as_, tickets = hub
+    team, erin, grace = _people(as_)
+    # failed gate: registered, blocked, ticketed (each run on the shared MLflow server adds versions,
+    # so every step looks versions up by the returned ref)
     biased = submit(team, _submission(*_decide(0.62), model="62" * 32))
-    assert (
-        biased.decision.outcome == "fail"
-        and biased.ticket
-        and tickets.sent[0][1]["model_version"] == biased.version.ref
-    )
-    erin, grace = as_(names.HUB_APPROVER_ROLE, "erin@acme.example"), as_(names.HUB_APPROVER_ROLE, "grace@acme.example")
+    assert biased.decision.outcome == "fail" and biased.ticket
+    assert tickets.sent[0]["data"]["model_version"] == biased.version.ref == tickets.sent[0]["subject"]
     with pytest.raises(Blocked, match="gate decision is FAIL"):
         promote(erin, biased.version.ref, "dev")
+    # self-approval
     own = submit(team, _submission(*_decide(0.96), card={**CARD, "author": "frank@acme.example"}, model="96" * 32))
     with pytest.raises(WorkflowError, match="separation of duties"):
         approve(as_(names.HUB_APPROVER_ROLE, "Frank@ACME.example"), own.version.ref, "staging", JUSTIFY)
@@ -200,15 +207,88 @@ def test_the_workflow_runs_unchanged_over_mlflow(mlflow_hub: Any, mlflow_url: st
     promote(erin, ref, "dev")
     approve(erin, ref, "staging", JUSTIFY)
     promote(erin, ref, "staging")
+    # missing approvals: prod needs two distinct approvers for the high tier
     approve(erin, ref, "prod", JUSTIFY)
+    with pytest.raises(WorkflowError, match="a second approval must come from someone else"):
+        approve(erin, ref, "prod", JUSTIFY)
+    with pytest.raises(Blocked, match=r"needs 2 approval\(s\) from distinct approvers"):
+        promote(grace, ref, "prod")
     approve(grace, ref, "prod", JUSTIFY)
+    # no monitoring plan
     with pytest.raises(Blocked, match="monitoring plan"):
         promote(grace, ref, "prod")
     attach_monitoring_plan(team, ref, PLAN)
     final = promote(grace, ref, "prod")
     assert final.status == APPROVED and final.metadata["govhub:stage"] == "prod"
-    from govhub.backends.mlflow.registry import MlflowRegistry
-
-    group, version = ref.rsplit("/", 1)
-    assert MlflowRegistry(tracking_uri=mlflow_url).aliases(group)["prod"] == int(version)
     assert erin.audit.verify().ok
+    if hasattr(erin.registry, "aliases"):  # MLflow: the stage is the version's alias
+        group, version = ref.rsplit("/", 1)
+        assert erin.registry.aliases(group)["prod"] == int(version)
+
+
+@pytest.mark.parametrize("store_factory", WORKFLOW_STORES, indirect=True)
+def test_a_stale_pack_and_an_expired_waiver_block_on_every_backend(hub: Any, tmp_path: Path) -> None:
+    from datetime import date, timedelta
+
+    from govhub.core.workflow import grant_waiver
+
+    as_, _ = hub
+    team, erin, grace = _people(as_)
+    waived = submit(team, _submission(*_decide(0.7), model="70" * 32)).version.ref
+    grant_waiver(grace, waived, "gate.fairness", "temporary: retraining with reweighted data is scheduled",
+                 date.today() + timedelta(days=1))  # fmt: skip
+    promote(erin, waived, "dev", today=date.today())
+    approve(erin, waived, "staging", JUSTIFY)
+    with pytest.raises(Blocked, match="the waiver for gate.fairness expired on"):
+        promote(erin, waived, "staging", today=date.today() + timedelta(days=2))
+    ref = submit(team, _submission(*_decide(0.95), model="95" * 32)).version.ref
+    newer = tmp_path / "high-1.3.0.yaml"
+    newer.write_text((PACKS_DIR / "high.yaml").read_text().replace("version: 1.2.0", "version: 1.3.0"))
+    publish_policy(as_(names.HUB_CI_DEPLOYER_ROLE, "platform-ci"), newer)
+    with pytest.raises(
+        Blocked, match="stale decision: made under govhub-high 1.2.0, but the hub's current pack is 1.3.0"
+    ):
+        promote(erin, ref, "dev")
+    assert erin.audit.verify().ok
+
+
+def test_mlflow_sources_are_spelled_as_its_artifact_repositories_read_them() -> None:
+    from govhub.backends.mlflow.registry import mlflow_source
+
+    assert mlflow_source("s3://hub-artifacts/fraud/e.json") == "s3://hub-artifacts/fraud/e.json"
+    assert mlflow_source("gs://hub-artifacts/e.json") == "gs://hub-artifacts/e.json"
+    blob = "https://acmeart1a2b3c.blob.core.windows.net/govhub-artifacts/fraud/e.json"
+    assert mlflow_source(blob) == "wasbs://govhub-artifacts@acmeart1a2b3c.blob.core.windows.net/fraud/e.json"
+    for unaddressable in (
+        "/srv/hub/e.json",
+        "file:///srv/hub/e.json",
+        "http://127.0.0.1:10000/devstoreaccount1/c/e.json",
+    ):
+        assert mlflow_source(unaddressable) is None  # logged under a run of the hub's experiment instead
+
+
+def test_platform_yaml_chooses_the_aws_hubs_registry(mlflow_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    import boto3
+    from moto import mock_aws
+
+    from govhub.backends.aws.hub import AwsHubCoordinates, services
+    from govhub.backends.aws.registry import SageMakerRegistry
+    from govhub.backends.mlflow.registry import MlflowRegistry
+    from govhub.config import load_config, parse_config
+    from tests.mothub import offline_aws
+
+    offline_aws(monkeypatch)
+    text = EXAMPLE_CONFIG.read_text()
+    native = load_config(EXAMPLE_CONFIG)
+    assert native.hubs.aws is not None
+    region = native.hubs.aws.region
+    chosen = parse_config(
+        text.replace(f"region: {region}\n", f"region: {region}\n    registry: mlflow\n    mlflow: {{tracking_uri: '{mlflow_url}'}}\n", 1),
+        "platform.yaml",
+    )  # fmt: skip
+    with mock_aws():
+        session = boto3.Session(region_name=region)
+        svc = services(session, AwsHubCoordinates.from_config(native))
+        assert isinstance(svc.registry, SageMakerRegistry) and svc.cards is not None
+        svc = services(session, AwsHubCoordinates.from_config(chosen))
+        assert isinstance(svc.registry, MlflowRegistry) and svc.registry.uri == mlflow_url and svc.cards is None

@@ -14,67 +14,13 @@ from __future__ import annotations
 
 import threading
 import uuid
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from govhub.core.audit import ENTRIES, AuditLog
-from govhub.core.store import Conflict, LocalStore, Missing, ObjectStore
-
-STORES = ["folder", "s3-moto", "azure-blob-azurite", "gcs-fake-gcs-server"]
-
-
-def _azure_container(conn: str, name: str) -> Any:
-    from azure.storage.blob import BlobServiceClient
-
-    service = BlobServiceClient.from_connection_string(conn)
-    return service.create_container(name)
-
-
-def _gcs_bucket(url: str, name: str, versioning: bool = False) -> Any:
-    from google.auth.credentials import AnonymousCredentials
-    from google.cloud import storage
-
-    client = storage.Client(
-        project="govhub-test", credentials=AnonymousCredentials(), client_options={"api_endpoint": url}
-    )
-    bucket = client.bucket(name)
-    bucket.versioning_enabled = versioning
-    client.create_bucket(bucket)
-    return client
-
-
-@pytest.fixture(params=STORES)
-def store(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[ObjectStore]:
-    name = f"govhub-{uuid.uuid4().hex[:12]}"
-    if request.param == "folder":
-        yield LocalStore(tmp_path)
-    elif request.param == "azure-blob-azurite":
-        from govhub.backends.azure.store import AzureBlobStore
-
-        yield AzureBlobStore(_azure_container(request.getfixturevalue("azurite_connection"), name))
-    elif request.param == "gcs-fake-gcs-server":
-        from govhub.backends.gcp.store import GcsStore
-
-        yield GcsStore(_gcs_bucket(request.getfixturevalue("gcs_endpoint"), name), name)
-    else:
-        import boto3
-        from moto import mock_aws
-
-        from govhub.backends.aws.store import S3Store
-        from tests.mothub import offline_aws
-
-        offline_aws(monkeypatch)
-        with mock_aws():
-            client = boto3.client("s3", region_name="eu-west-1")
-            client.create_bucket(
-                Bucket=name,
-                CreateBucketConfiguration={"LocationConstraint": "eu-west-1"},
-                ObjectLockEnabledForBucket=True,
-            )
-            yield S3Store(client, name)
+from govhub.core.store import Conflict, Missing, ObjectStore
+from tests.backends.conftest import _azure_container, _gcs_bucket
 
 
 def test_put_get_and_overwrite(store: ObjectStore) -> None:
@@ -150,7 +96,7 @@ def test_the_audit_log_catches_an_overwritten_entry(store: ObjectStore) -> None:
     assert not log.verify().ok
 
 
-@pytest.mark.parametrize("store", ["azure-blob-azurite"], indirect=True)
+@pytest.mark.parametrize("store_factory", ["azure-blob-azurite"], indirect=True)
 def test_emulator_gap_azurite_does_not_enforce_container_immutability(store: ObjectStore) -> None:
     """GAP (Azurite): the hub's audit container has a locked time-based immutability policy; Azurite
     accepts the policy calls but still lets a plain write replace a blob. The lock is proven on the
@@ -160,7 +106,7 @@ def test_emulator_gap_azurite_does_not_enforce_container_immutability(store: Obj
     assert store.get("audit/entries/00000001.json") == b"replaced"
 
 
-@pytest.mark.parametrize("store", ["gcs-fake-gcs-server"], indirect=True)
+@pytest.mark.parametrize("store_factory", ["gcs-fake-gcs-server"], indirect=True)
 def test_emulator_gap_fake_gcs_server_does_not_enforce_retention_locks(store: ObjectStore) -> None:
     """GAP (fake-gcs-server): the hub's audit bucket has a locked retention policy; the emulator does
     not enforce it, so an object can be replaced. The lock is proven on the synthesized hub-gcp stack."""

@@ -266,3 +266,21 @@ def test_azure_ids_are_guids_named_in_one_report() -> None:
     problems = _problems(azure("not-a-guid", service="also-not"))
     assert "is not an Azure subscription GUID" in problems["teams[0].account"][0]
     assert "hubs.azure.service_client_id" in problems
+
+
+def test_each_hub_chooses_its_registry() -> None:
+    good_team = TEAM.format(name="fraud", account='"333333333333"', extra="")
+    config = parse_config(BASE + good_team, "inline.yaml")
+    assert config.hubs.aws is not None and config.hubs.aws.registry == "sagemaker"  # the cloud's own by default
+    mlflow = BASE.replace(
+        "cost_centre: CC-1}",
+        "cost_centre: CC-1,\n        registry: mlflow, mlflow: {tracking_uri: 'https://mlflow.acme.example'}}",
+    )
+    config = parse_config(mlflow + good_team, "inline.yaml")
+    assert config.hubs.aws.registry == "mlflow" and config.hubs.aws.mlflow.tracking_uri == "https://mlflow.acme.example"
+    # another cloud's registry, or mlflow without a tracking server: one message each, with the fix
+    problems = _problems(BASE.replace("cost_centre: CC-1}", "cost_centre: CC-1, registry: vertex}") + good_team)
+    assert problems["hubs.aws.registry"][1] == "use one of: sagemaker, mlflow"
+    problems = _problems(BASE.replace("cost_centre: CC-1}", "cost_centre: CC-1, registry: mlflow}") + good_team)
+    message, fix = problems["hubs.aws.registry"]
+    assert "needs the tracking server" in message and "hubs.aws.mlflow.tracking_uri" in fix

@@ -105,6 +105,8 @@ def test_the_service_accepts_exactly_the_team_ci_identities_the_spokes_create(az
     settings = azure_estate["hub-azure"]["resource"]["azurerm_linux_function_app"]["hub-service"]["app_settings"]
     table = submitters(settings)
     assert set(table.values()) == {"credit"}  # pricing has no CI configured: nobody may submit for it
+    # hubs.azure.registry (default: the cloud's own) reaches the service with the tracking server, if any
+    assert (settings["GOVHUB_REGISTRY"], settings["GOVHUB_MLFLOW_TRACKING_URI"]) == ("azureml", "")
     (mirid,) = table
     spoke = azure_estate["spoke-azure-credit"]
     identity = spoke["resource"]["azurerm_user_assigned_identity"]["ci-identity"]

@@ -46,6 +46,7 @@ def test_the_team_ci_may_upload_and_invoke_and_the_hub_service_accepts_exactly_i
     }
     email = f"{account['account_id']}@acme-vision-ml.iam.gserviceaccount.com"
     assert json.loads(env["GOVHUB_GCP_SUBMITTERS"]) == {email: "vision"}
+    assert (env["GOVHUB_REGISTRY"], env["GOVHUB_MLFLOW_TRACKING_URI"]) == ("vertex", "")  # hubs.gcp.registry
     federation = spoke["resource"]["google_service_account_iam_member"]["ci-federation"]
     assert federation["member"].endswith("/subject/repo:acme/vision:ref:refs/heads/main")
     variables = spoke["output"]["out-ci_variables"]["value"]

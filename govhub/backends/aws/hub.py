@@ -32,6 +32,9 @@ class AwsHubCoordinates:
     retention_days: int
     checkpoint_bucket: str = ""
     signing_key: str = ""
+    registry: str = "sagemaker"
+    """hubs.aws.registry: the SageMaker Model Registry in the hub account, or an MLflow tracking server."""
+    mlflow_tracking_uri: str = ""
 
     @classmethod
     def from_config(cls, config: Any) -> AwsHubCoordinates:
@@ -49,6 +52,8 @@ class AwsHubCoordinates:
             retention_days=config.guardrails.audit_retention_days,
             checkpoint_bucket=names.checkpoint_bucket_name(account, region),
             signing_key=names.signing_key_arn(account, region),
+            registry=hub.registry,
+            mlflow_tracking_uri=hub.mlflow.tracking_uri if hub.mlflow else "",
         )
 
     def role_arn(self, role: str) -> str:
@@ -167,9 +172,17 @@ def services(session: Any, coords: AwsHubCoordinates) -> Services:
     from govhub.backends.aws.store import S3Store
     from govhub.core.audit import AuditLog
 
+    if coords.registry == "mlflow":
+        from govhub.backends.mlflow.registry import MlflowRegistry
+
+        registry: Any = MlflowRegistry(tracking_uri=coords.mlflow_tracking_uri)
+        cards = None  # the model card stays in the artifact store, next to the version's other records
+    else:
+        registry = SageMakerRegistry(session.client("sagemaker", region_name=coords.region))
+        cards = SageMakerCards(session.client("sagemaker", region_name=coords.region))
     return Services(
         account=coords.account,
-        registry=SageMakerRegistry(session.client("sagemaker", region_name=coords.region)),
+        registry=registry,
         artifacts=S3Store(session.client("s3", region_name=coords.region), coords.artifact_bucket),
         audit=AuditLog(
             S3Store(session.client("s3", region_name=coords.region), coords.audit_bucket),
@@ -178,7 +191,7 @@ def services(session: Any, coords: AwsHubCoordinates) -> Services:
         events=EventBridgePublisher(
             session.client("events", region_name=coords.region), coords.event_bus, coords.account
         ),
-        cards=SageMakerCards(session.client("sagemaker", region_name=coords.region)),
+        cards=cards,
         actor=caller(session, coords.region),
         signer=KmsSigner(session.client("kms", region_name=coords.region), coords.signing_key)
         if coords.signing_key

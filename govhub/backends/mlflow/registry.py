@@ -24,6 +24,32 @@ EXPERIMENT = "govhub-hub-submissions"
 LINEAGE_TAGS = {"code_commit": "mlflow.source.git.commit", "repository": "mlflow.source.git.repoURL"}
 
 
+STORAGE_SCHEMES = (
+    "s3://",
+    "gs://",
+    "wasbs://",
+    "abfss://",
+    "dbfs:",
+    "hdfs://",
+    "runs:/",
+    "models:/",
+    "mlflow-artifacts:",
+)
+
+
+def mlflow_source(uri: str) -> str | None:
+    """The version's ``source`` as MLflow's artifact repositories spell it, or None when MLflow cannot
+    address it: a local path, or an http(s) URL that is not Azure Blob (the server refuses host-addressed
+    http sources). An Azure Blob URL becomes ``wasbs://CONTAINER@ACCOUNT.blob.core.windows.net/PATH``."""
+    if uri.startswith(STORAGE_SCHEMES):
+        return uri
+    host, _, rest = uri.removeprefix("https://").partition("/")
+    if uri.startswith("https://") and host.endswith(".blob.core.windows.net") and "/" in rest:
+        container, _, path = rest.partition("/")
+        return f"wasbs://{container}@{host}/{path}"
+    return None
+
+
 class MlflowRegistry(RegistryBackend):
     """MLflow Model Registry through ``mlflow.MlflowClient`` (``tracking_uri``: the server's address)."""
 
@@ -81,10 +107,11 @@ class MlflowRegistry(RegistryBackend):
         tags = {**dict(metadata), STATUS_TAG: PENDING}
         tags |= {tag: lineage[k] for k, tag in LINEAGE_TAGS.items() if lineage.get(k)}
         tags |= {f"govhub:artifact:{k}": uri for k, uri in artifacts.items()}
-        source, run_id = artifacts.get("model") or artifacts["evidence"], None
-        if source.startswith("file:") or "://" not in source:
-            # a folder-backed hub: MLflow takes a local source only inside a run's artifacts, so the version
-            # is logged under a run of the hub's experiment that records where the documents are
+        source, run_id = mlflow_source(artifacts.get("model") or artifacts["evidence"]), None
+        if source is None:
+            # a folder-backed hub (or a store MLflow cannot address): MLflow takes such a source only inside
+            # a run's artifacts, so the version is logged under a run of the hub's experiment that records
+            # where the documents are (the govhub:artifact:* tags)
             run = self._call(
                 f"recording the submission of {group}", self.client.create_run, self._experiment(), tags=tags
             )
