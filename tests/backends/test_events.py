@@ -18,8 +18,8 @@ import pytest
 
 from govhub import vocabulary as v
 from govhub.core import events
-from tests.fakes.azure_arm import FakeArm, FakeCredential
-from tests.fakes.http import FakeRest, fake_rest
+from tools.fakes.azure_arm import FakeArm, FakeCredential
+from tools.fakes.http import FakeRest, fake_rest
 
 DETAIL = {
     "outcome": "fail",
@@ -84,8 +84,8 @@ def test_event_grid_gets_the_envelope_in_the_cloudevents_schema() -> None:
     """FAKE transport: azure-eventgrid posts a CloudEvents batch to the topic endpoint."""
     publisher, arm = _event_grid()
     event_id = publisher.publish(v.GATE_DECISION_EVENT, DETAIL)
-    ((method, url, body),) = arm.requests
-    assert method == "POST" and url == TOPIC
+    ((method, path, body),) = arm.requests
+    assert method == "POST" and arm.hosts == {TOPIC.split("/")[2]} and path == "/api/events"
     (sent,) = body
     assert sent["id"] == event_id and sent["specversion"] == "1.0" and sent["type"] == "govhub.gate.decision"
     assert sent["source"] == "urn:govhub:hub:azure:11111111-2222-3333-4444-555555555555"

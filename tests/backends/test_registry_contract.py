@@ -35,8 +35,29 @@ GROUP = "fraud-credit-scoring"
 ARTIFACTS = {"decision": "s3://hub-artifacts/d.json", "evidence": "s3://hub-artifacts/e.json"}
 
 
-@pytest.fixture(params=["sagemaker-moto", "mlflow-server"])
+REGISTRIES = ["sagemaker-moto", "mlflow-server", "azureml-fake-transport", "vertex-fake-transport"]
+
+
+@pytest.fixture(params=REGISTRIES)
 def registry(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[RegistryBackend]:
+    if request.param == "azureml-fake-transport":
+        # FAKE: azure-ai-ml's real MLClient over a fake transport answering in the registry's published formats
+        from govhub.backends.azure.registry import AzureMlRegistry
+        from tools.fakes.azure_arm import FakeArm
+        from tools.fakes.azureml_registry import FakeAzureMlRegistry, registry_client
+
+        arm = FakeArm()
+        FakeAzureMlRegistry(arm)
+        yield _Renamed(AzureMlRegistry(registry_client(arm)), GROUP)
+        return
+    if request.param == "vertex-fake-transport":
+        # FAKE: google-cloud-aiplatform's real Model/ModelRegistry over its REST transport, pointed at a
+        # recording server answering in Vertex AI's published formats
+        from tools.fakes.vertex_registry import vertex_registry
+
+        with vertex_registry(request.getfixturevalue("tmp_path")) as backend:
+            yield _Renamed(backend, GROUP, scheme="gs://")  # Vertex takes model files from gs:// only
+        return
     if request.param == "mlflow-server":
         from govhub.backends.mlflow.registry import MlflowRegistry
 
@@ -62,10 +83,11 @@ def registry(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) ->
 class _Renamed(RegistryBackend):
     """The backend under test, with the group each test uses (MLflow tests share one server)."""
 
-    def __init__(self, inner: RegistryBackend, group: str):
-        self.inner, self.group, self.name = inner, group, inner.name
+    def __init__(self, inner: RegistryBackend, group: str, scheme: str = "s3://"):
+        self.inner, self.group, self.name, self.scheme = inner, group, inner.name, scheme
 
     def register(self, group, **kwargs):
+        kwargs["artifacts"] = {k: self.scheme + v.removeprefix("s3://") for k, v in kwargs["artifacts"].items()}
         return self.inner.register(self.group if group == GROUP else group, **kwargs)
 
     def get(self, group, version):
@@ -142,6 +164,14 @@ def test_mlflow_stages_are_aliases_and_lineage_uses_mlflow_tags(mlflow_url: str)
 
 WORKFLOW_STORES = ["folder", "azure-blob-azurite", "gcs-fake-gcs-server"]
 """The audit log and the artifacts of the workflow runs below (S3 is the moto hub's, tests/core/test_workflow.py)."""
+NATIVE_STORE = {"azureml-fake-transport": "azure-blob-azurite", "vertex-fake-transport": "gcs-fake-gcs-server"}
+"""A cloud's own registry takes model sources from that cloud's store (Azure ML: https:// blobs; Vertex: gs://)."""
+HUBS = [
+    pytest.param(registry, store, id=f"{registry}-{store}")
+    for registry in REGISTRIES
+    for store in WORKFLOW_STORES
+    if NATIVE_STORE.get(registry, store) == store
+]
 
 
 @pytest.fixture
@@ -186,7 +216,7 @@ def _people(as_: Any) -> tuple[Any, Any, Any]:
     return team, as_(names.HUB_APPROVER_ROLE, "erin@acme.example"), as_(names.HUB_APPROVER_ROLE, "grace@acme.example")
 
 
-@pytest.mark.parametrize("store_factory", WORKFLOW_STORES, indirect=True)
+@pytest.mark.parametrize(("registry", "store_factory"), HUBS, indirect=True)
 def test_the_happy_path_and_its_refusals_on_every_backend(hub: Any) -> None:
     as_, tickets = hub
     team, erin, grace = _people(as_)
@@ -226,7 +256,7 @@ def test_the_happy_path_and_its_refusals_on_every_backend(hub: Any) -> None:
         assert erin.registry.aliases(group)["prod"] == int(version)
 
 
-@pytest.mark.parametrize("store_factory", WORKFLOW_STORES, indirect=True)
+@pytest.mark.parametrize(("registry", "store_factory"), HUBS, indirect=True)
 def test_a_stale_pack_and_an_expired_waiver_block_on_every_backend(hub: Any, tmp_path: Path) -> None:
     from datetime import date, timedelta
 

@@ -1,4 +1,4 @@
-"""A fake Azure Resource Manager behind azure-core's transport: azure-ai-ml's real MLClient (its
+"""A fake Azure Resource Manager (and any other Azure REST host) behind azure-core's transport: azure-ai-ml's real MLClient (its
 operations, serialization and REST models) runs unchanged, and only the HTTP exchange is answered
 here. Every request is recorded for assertions; an unrouted request is a 404 in ARM's error format."""
 
@@ -9,6 +9,7 @@ import re
 import time
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import parse_qsl, urlsplit
 
 import requests
 from azure.core.credentials import AccessToken
@@ -38,6 +39,9 @@ class FakeArm(HttpTransport):
     def __init__(self) -> None:
         self.requests: list[tuple[str, str, Any]] = []
         self.routes: list[tuple[str, re.Pattern, Callable[[re.Match, Any], tuple[int, Any]]]] = []
+        self.hosts: set[str] = set()
+        self.query: dict[str, str] = {}
+        """The hosts the client called, and the last request's query parameters."""
 
     def route(self, method: str, pattern: str, handler: Callable[[re.Match, Any], tuple[int, Any]]) -> None:
         self.routes.append((method, re.compile(pattern), handler))
@@ -55,7 +59,9 @@ class FakeArm(HttpTransport):
         pass
 
     def send(self, request: Any, **kwargs: Any) -> Any:
-        path = request.url.split("?", 1)[0].split("management.azure.com", 1)[-1]
+        url = urlsplit(request.url)
+        path, self.query = url.path, dict(parse_qsl(url.query))
+        self.hosts.add(url.netloc)
         # azure.core.rest.HttpRequest has .content; the older pipeline HttpRequest (the Event Grid client) has .body
         body = request.content if hasattr(request, "content") else request.body
         if isinstance(body, (bytes, str)) and body:

