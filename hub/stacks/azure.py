@@ -146,6 +146,10 @@ class AzureHubStack(engine.TerraformStack):
             protected_append_writes_enabled=True,
         )
         self.artifacts = self._account("artifact-store", storage_name(org, "art", hub.subscription_id))
+        self.artifact_container = az.storage_container.StorageContainer(
+            self, "artifact-container", name="govhub-artifacts", storage_account_id=self.artifacts.id,
+            container_access_type="private",
+        )  # fmt: skip
         self.logs = az.log_analytics_workspace.LogAnalyticsWorkspace(
             self, "logs", name=f"{org}-govhub-logs", location=location, resource_group_name=rg, sku="PerGB2018",
             retention_in_days=730, tags=self.tags,
@@ -574,6 +578,7 @@ class AzureHubStack(engine.TerraformStack):
                 "GOVHUB_AZURE_SUBMITTERS": json.dumps(submitters, sort_keys=True),
                 "GOVHUB_AUDIT_CONTAINER_ID": self.audit_container.id,
                 "GOVHUB_ARTIFACT_ACCOUNT_ID": self.artifacts.id,
+                "GOVHUB_ARTIFACT_CONTAINER_ID": self.artifact_container.id,
                 "GOVHUB_GOVERNED_REGISTRY_ID": self.governed.id,
                 "GOVHUB_CANDIDATES_REGISTRY_ID": self.candidates.id,
                 "GOVHUB_EVENT_TOPIC_ENDPOINT": self.topic.endpoint,

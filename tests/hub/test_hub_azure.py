@@ -165,3 +165,13 @@ def test_the_registries_are_private_and_teams_can_only_read_the_governed_one(azu
     assert spoke["workspace-reads-governed"]["role_definition_id"].endswith("registry_reader_role_id}") or (
         "registry-reader" in spoke["workspace-reads-governed"]["role_definition_id"]
     )
+
+
+def test_the_function_app_carries_every_setting_the_services_builder_reads(hub_azure: dict) -> None:
+    """govhub.backends.azure.hub builds the service's stores, registry and bus from these settings."""
+    from govhub.backends.azure.hub import SETTINGS
+
+    settings = hub_azure["resource"]["azurerm_linux_function_app"]["hub-service"]["app_settings"]
+    assert set(SETTINGS) <= set(settings)
+    assert settings["GOVHUB_ARTIFACT_CONTAINER_ID"] == "${azurerm_storage_container.artifact-container.id}"
+    assert settings["GOVHUB_AUDIT_CONTAINER_ID"] == "${azurerm_storage_container.audit-container.id}"

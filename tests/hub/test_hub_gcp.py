@@ -47,3 +47,12 @@ def test_required_tags_are_lower_case_labels_on_every_labelled_resource(hub_gcp:
                   "google_artifact_registry_repository", "google_pubsub_subscription"):  # fmt: skip
         for name, body in hub_gcp["resource"][rtype].items():
             assert body["labels"] == want, f"{rtype}.{name}"
+
+
+def test_the_cloud_run_service_carries_every_setting_the_services_builder_reads(hub_gcp: dict) -> None:
+    """govhub.backends.gcp.hub builds the service's stores, registry and bus from these settings."""
+    from govhub.backends.gcp.hub import SETTINGS
+
+    (service,) = hub_gcp["resource"]["google_cloud_run_v2_service"].values()
+    (container,) = service["template"]["containers"]
+    assert set(SETTINGS) <= {e["name"] for e in container["env"]}
