@@ -36,10 +36,22 @@ ARTIFACTS = {"decision": "s3://hub-artifacts/d.json", "evidence": "s3://hub-arti
 
 
 REGISTRIES = ["sagemaker-moto", "mlflow-server", "azureml-fake-transport", "vertex-fake-transport"]
+LIVE = {
+    "sagemaker-live": ("GOVHUB_LIVE_AWS",),
+    "mlflow-live": ("GOVHUB_LIVE_MLFLOW_URI",),
+    "azureml-live": ("GOVHUB_LIVE_AZUREML_REGISTRY", "GOVHUB_LIVE_AZURE_ARTIFACTS"),
+    "vertex-live": ("GOVHUB_LIVE_VERTEX_PROJECT", "GOVHUB_LIVE_VERTEX_LOCATION", "GOVHUB_LIVE_VERTEX_BUCKET"),
+}
+"""Opt-in: the same contract against a real registry, when every variable of its cloud is set (the account's
+own credentials, found the SDK's usual way). GOVHUB_LIVE_AZURE_ARTIFACTS is an https:// blob folder the
+registry may read; each run registers versions of a new group, govhub-live-<random>."""
 
 
-@pytest.fixture(params=REGISTRIES)
+@pytest.fixture(params=REGISTRIES + list(LIVE))
 def registry(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[RegistryBackend]:
+    if request.param in LIVE:
+        yield _live(request.param)
+        return
     if request.param == "azureml-fake-transport":
         # FAKE: azure-ai-ml's real MLClient over a fake transport answering in the registry's published formats
         from govhub.backends.azure.registry import AzureMlRegistry
@@ -78,6 +90,43 @@ def registry(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) ->
         client = boto3.client("sagemaker", region_name="eu-west-1")
         client.create_model_package_group(ModelPackageGroupName=GROUP)
         yield _Renamed(SageMakerRegistry(client), GROUP)
+
+
+def _live(kind: str) -> RegistryBackend:
+    import os
+    import uuid
+
+    missing = [name for name in LIVE[kind] if not os.environ.get(name)]
+    if missing:
+        pytest.skip(f"opt-in live test: set {', '.join(missing)} to run the registry contract on a real {kind[:-5]}")
+    env, group = os.environ, f"govhub-live-{uuid.uuid4().hex[:8]}"
+    if kind == "sagemaker-live":
+        import boto3
+
+        from govhub.backends.aws.registry import SageMakerRegistry
+
+        client = boto3.client("sagemaker")
+        client.create_model_package_group(ModelPackageGroupName=group)
+        return _Renamed(SageMakerRegistry(client), group)
+    if kind == "mlflow-live":
+        from govhub.backends.mlflow.registry import MlflowRegistry
+
+        return _Renamed(MlflowRegistry(tracking_uri=env["GOVHUB_LIVE_MLFLOW_URI"]), group)
+    if kind == "azureml-live":
+        from govhub.backends.azure.registry import AzureMlRegistry
+
+        folder = env["GOVHUB_LIVE_AZURE_ARTIFACTS"].rstrip("/") + "/"
+        return _Renamed(AzureMlRegistry(registry=env["GOVHUB_LIVE_AZUREML_REGISTRY"]), group, scheme=folder)
+    from google.cloud import storage
+
+    from govhub.backends.gcp.registry import VertexRegistry
+    from govhub.backends.gcp.store import GcsStore
+
+    bucket = env["GOVHUB_LIVE_VERTEX_BUCKET"]
+    sidecars = GcsStore(storage.Client(project=env["GOVHUB_LIVE_VERTEX_PROJECT"]), bucket)
+    backend = VertexRegistry(project=env["GOVHUB_LIVE_VERTEX_PROJECT"], location=env["GOVHUB_LIVE_VERTEX_LOCATION"],
+                             sidecars=sidecars)  # fmt: skip
+    return _Renamed(backend, group, scheme=f"gs://{bucket}/")
 
 
 class _Renamed(RegistryBackend):
