@@ -17,7 +17,11 @@
 9. deploy     what the deploy pipelines run: fetch the signed prod attestation and verify the fair
               model's artifact (a copy with one bit changed is refused); the evidence pack's inclusion
               proofs verify offline with the public key
-10. summary   model cards, gate reports, the inbox, the inventory, the audit export and the EU AI Act
+10. hubs      the same two models through three more hubs, each running the same service: one whose
+              registry is a real `mlflow server` (the hybrid strategy); the Azure hub's service on Azurite
+              with the Azure ML registry and Event Grid over FAKE transports; the GCP hub's service on
+              fake-gcs-server with Vertex AI and Pub/Sub over FAKE transports (said on screen)
+11. summary   model cards, gate reports, the inbox, the inventory, the audit export and the EU AI Act
               technical documentation (Annex IV) in demo-output/
 
 Run: `python -m tools.demo [--output-dir demo-output]`. Every run starts clean.
@@ -46,7 +50,7 @@ ROOT = Path(__file__).resolve().parent.parent
 CONFIG = ROOT / "examples" / "platform.yaml"
 TEAM, USE_CASE, OTHER_TEAM = "fraud", "credit-scoring", "claims"
 DEPLOYED = ("hub-aws", f"spoke-aws-{TEAM}", f"spoke-aws-{OTHER_TEAM}")
-STEPS = 10
+STEPS = 11
 JUSTIFICATION = "Gate report, model card and evidence reviewed; fit for the stated use."
 
 
@@ -118,7 +122,8 @@ def run(out: Path = ROOT / "demo-output", stream: Any = sys.stdout) -> dict[str,
         demo.step(7, "promote: two approvers, a monitoring plan, prod", lambda: _promote(demo, project))
         demo.step(8, "audit: the signed checkpoint, then an insider's rewrite of a copy", lambda: _audit(demo))
         demo.step(9, "deploy check: the signed attestation and the evidence pack's proofs", lambda: _deploy_check(demo))
-        demo.step(10, "summary", lambda: _summary(demo))
+        demo.step(10, "hubs: the same models on MLflow, Azure and Google Cloud", lambda: _other_hubs(demo, project))
+        demo.step(11, "summary", lambda: _summary(demo))
     finally:
         moto.stop()
         os.environ.clear()
@@ -571,6 +576,25 @@ def _deploy_check(demo: Demo) -> None:
     demo.say("      the evidence pack carries an inclusion proof per entry; it verifies offline with hub.pem:")
     code, _, _ = demo.cli("audit", "verify-export", str(export), "--public-key", str(pem))
     demo.result["inclusion_verified"] = code == 0
+
+
+def _other_hubs(demo: Demo, project: Path) -> None:
+    from govhub.config import load_config
+    from tools.hub_tour import azure_act, gcp_act, mlflow_act, uploads_from
+
+    config, uploads = load_config(CONFIG), uploads_from(demo.out / "models")
+    acts = {}
+    for name, title, act in (
+        ("mlflow", "an MLflow-backed hub (hubs.<cloud>.registry: mlflow)", mlflow_act),
+        ("azure", "the Azure hub service (registry: azureml)", azure_act),
+        ("gcp", "the GCP hub service (registry: vertex)", gcp_act),
+    ):
+        demo.say(f"      -- {title}")
+        acts[name] = act(demo.out, uploads, config, demo.say, plan=(project / "governance.yaml").read_text())
+        outcome = acts[name]
+        demo.say(f"      => {outcome['refs']['fair']} in prod ({outcome['status']['approval_status']}); "
+                 f"{outcome['refs']['biased']} blocked with a ticket; audit log verified: {outcome['audit_ok']}")  # fmt: skip
+    demo.result["hubs"] = acts
 
 
 def _summary(demo: Demo) -> None:

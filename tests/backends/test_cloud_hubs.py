@@ -18,13 +18,10 @@ import pytest
 
 from govhub import vocabulary as v
 from govhub.config import load_config
-from govhub.core.ports import Actor
 from govhub.service.app import HubService
 from tests.core.test_workflow import CARD, PLAN, _decide
 from tests.helpers import EXAMPLE_CONFIG
-from tools.hub_tour import Cast, Upload, tour
-
-TOPIC = "https://govhub-governance.westeurope-1.eventgrid.azure.net/api/events"
+from tools.hub_tour import TOPIC, Upload, azure_cast, azure_settings, gcp_cast, gcp_settings, tour
 
 
 def _uploads() -> dict[str, Upload]:
@@ -41,64 +38,6 @@ def _check(result: dict[str, Any], svc: Any) -> None:
     assert "gate decision is FAIL" in result["refused"]["biased_promotion"]
     assert result["status"]["stage"] == "prod" and result["status"]["approval_status"] == "Approved"
     assert svc.audit.verify().ok
-
-
-def azure_settings(config: Any) -> dict[str, str]:
-    """The Function App's settings as hub/stacks/azure.py writes them, with the ARM ids resolved."""
-    import json
-
-    from infra.azure.names import identity_resource_id
-
-    hub = config.hubs.azure
-    sub, rg = hub.subscription_id, "/resourceGroups/acme-govhub-hub/providers"
-    return {
-        "GOVHUB_TENANT_ID": hub.tenant_id,
-        "GOVHUB_HUB_SUBSCRIPTION_ID": sub,
-        "GOVHUB_APPROVER_GROUP_ID": hub.approver_group_id,
-        "GOVHUB_PLATFORM_ADMIN_GROUP_ID": hub.platform_admin_group_id,
-        "GOVHUB_AZURE_DEPLOYER": identity_resource_id(sub, "acme-govhub-hub", "acme-govhub-ci-deployer"),
-        "GOVHUB_AZURE_SUBMITTERS": json.dumps({identity_resource_id(sub, "govhub-fraud", "govhub-fraud-ci"): "fraud"}),
-        "GOVHUB_AUDIT_CONTAINER_ID": f"/subscriptions/{sub}{rg}/Microsoft.Storage/storageAccounts/acmeaudit0d1e2f/"
-        "blobServices/default/containers/govhub-audit-log",
-        "GOVHUB_ARTIFACT_CONTAINER_ID": f"/subscriptions/{sub}{rg}/Microsoft.Storage/storageAccounts/acmeart0d1e2f/"
-        "blobServices/default/containers/govhub-artifacts",
-        "GOVHUB_GOVERNED_REGISTRY_ID": f"/subscriptions/{sub}{rg}/Microsoft.MachineLearningServices/registries/"
-        "acme-govhub-governed",
-        "GOVHUB_EVENT_TOPIC_ENDPOINT": TOPIC,
-        "GOVHUB_REGISTRY": "azureml",
-        "GOVHUB_MLFLOW_TRACKING_URI": "",
-    }
-
-
-def azure_cast(settings: dict[str, str]) -> Cast:
-    """Each caller as App Service authentication hands it to the service, through the Azure adapter."""
-    import json
-
-    from govhub.service.azure_function import AzureAuthorities, caller, principal_header
-
-    authorities = AzureAuthorities.from_settings(settings)
-    tenant = settings["GOVHUB_TENANT_ID"]
-
-    def identity(mirid: str) -> Actor:
-        header = principal_header({"tid": tenant, "xms_mirid": mirid, "oid": str(uuid.uuid4())})
-        found = caller({"X-MS-CLIENT-PRINCIPAL": header}, authorities)
-        assert found is not None
-        return found
-
-    def person(name: str) -> Actor:
-        claims: dict[str, str | list[str]] = {"tid": tenant, "oid": str(uuid.uuid4()), "preferred_username": name,
-                  "groups": [settings["GOVHUB_APPROVER_GROUP_ID"]]}  # fmt: skip
-        found = caller({"X-MS-CLIENT-PRINCIPAL": principal_header(claims)}, authorities)
-        assert found is not None and found.role == v.APPROVER
-        return found
-
-    (team_ci,) = json.loads(settings["GOVHUB_AZURE_SUBMITTERS"])
-    return Cast(
-        deployer=identity(settings["GOVHUB_AZURE_DEPLOYER"]),
-        team=identity(team_ci),
-        author=person("frank@acme.example"),
-        approvers=(person("erin@acme.example"), person("grace@acme.example")),
-    )
 
 
 def test_the_azure_hub_service_governs_two_models_on_azurite_and_fake_transports(azurite_connection: str) -> None:
@@ -148,33 +87,6 @@ def test_the_azure_settings_name_what_is_missing() -> None:
     del settings["GOVHUB_ARTIFACT_CONTAINER_ID"]
     with pytest.raises(SettingsError, match="GOVHUB_ARTIFACT_CONTAINER_ID is missing; deploy hub-azure again"):
         AzureHubSettings.from_settings(settings, config)
-
-
-def gcp_settings(config: Any) -> dict[str, str]:
-    """The Cloud Run service's environment as hub/stacks/gcp.py writes it."""
-    project = config.hubs.gcp.project_id
-    return {
-        "GOVHUB_AUDIT_BUCKET": f"{project}-audit-{uuid.uuid4().hex[:6]}",
-        "GOVHUB_ARTIFACT_BUCKET": f"{project}-artifacts-{uuid.uuid4().hex[:6]}",
-        "GOVHUB_GOVERNANCE_TOPIC": f"projects/{project}/topics/govhub-governance",
-        "GOVHUB_REGISTRY": "vertex",
-        "GOVHUB_MLFLOW_TRACKING_URI": "",
-    }
-
-
-def gcp_cast(project: str) -> Cast:
-    """The callers as the GCP identity would name them (the Cloud Run identity adapter is not built yet)."""
-
-    def person(name: str) -> Actor:
-        return Actor(arn=f"user:{name}", account=project, role=v.APPROVER, name=name)
-
-    ci = f"govhub-fraud-ci@{project}.iam.gserviceaccount.com"
-    return Cast(
-        deployer=Actor(f"serviceAccount:deployer@{project}.iam.gserviceaccount.com", project, v.CI_DEPLOYER, "ci"),
-        team=Actor(arn=f"serviceAccount:{ci}", account=project, role=v.team_submitter("fraud"), name=ci),
-        author=person("frank@acme.example"),
-        approvers=(person("erin@acme.example"), person("grace@acme.example")),
-    )
 
 
 def test_the_gcp_hub_service_governs_two_models_on_fake_gcs_server_and_fake_transports(gcs_endpoint: str) -> None:

@@ -45,9 +45,9 @@ def test_the_estate_is_deployed(demo) -> None:
     # the Azure and GCP teams are synthesized and summarised (no azurerm or google binary here)
     assert result["synthesized_only"] == ["hub-azure", "spoke-azure-credit", "hub-gcp", "spoke-gcp-vision"]
     assert "spoke-azure-credit/cdk.tf.json" in log and "azapi 3" in log and "spoke-gcp-vision/cdk.tf.json" in log
-    for step in range(1, 11):
-        assert f"[{step}/10]" in log
-    assert log.count(" s)") >= 10  # every step shows its time
+    for step in range(1, 12):
+        assert f"[{step}/11]" in log
+    assert log.count(" s)") >= 11  # every step shows its time
 
 
 def test_the_biased_model_is_blocked_with_a_ticket(demo) -> None:
@@ -116,3 +116,40 @@ def test_the_outputs_are_written_and_the_emulator_is_gone(demo) -> None:
     assert all((out / f).stat().st_size > 500 for f in result["files"])
     assert "the emulator is stopped" in log
     assert not os.environ.get("AWS_ENDPOINT_URL")  # the demo restores the environment it changed
+
+
+def test_the_same_models_are_governed_on_mlflow_azure_and_gcp(demo) -> None:
+    result, log, _ = demo
+    for name in ("mlflow", "azure", "gcp"):
+        act = result["hubs"][name]
+        assert act["outcomes"] == {"biased": "fail", "fair": "pass"} and len(act["tickets"]) == 1, name
+        assert act["status"]["stage"] == "prod" and act["status"]["approval_status"] == "Approved", name
+        assert "separation of duties" in act["refused"]["self_approval"] and act["audit_ok"], name
+    fair = int(result["hubs"]["mlflow"]["refs"]["fair"].rsplit("/", 1)[1])
+    assert result["hubs"]["mlflow"]["aliases"]["prod"] == fair
+    assert result["hubs"]["gcp"]["aliases"]["prod"] == int(result["hubs"]["gcp"]["refs"]["fair"].rsplit("/", 1)[1])
+    assert "cert-westeurope.experiments.azureml.net" in result["hubs"]["azure"]["hosts"]
+    assert log.count("FAKE transport") == 2 and "Azurite" in log and "fake-gcs-server" in log
+    assert "the MLflow UI showed http://127.0.0.1:" in log
+
+
+def test_the_mlflow_ui_shows_the_prod_alias_and_the_govhub_tags(demo, tmp_path) -> None:
+    """Headless Chromium opens the fair version's page in the real MLflow UI, served again from the
+    sqlite store the demo left in demo-output/mlflow/."""
+    import subprocess
+
+    from tests.core.test_report_browser import CHROMIUM_FLAGS, chromium
+    from tools.servers import mlflow_server
+
+    result, _, out = demo
+    group, version = result["hubs"]["mlflow"]["refs"]["fair"].rsplit("/", 1)
+    with mlflow_server(out / "mlflow") as url:
+        page = f"{url}/#/models/{group}/versions/{version}"
+        shown = subprocess.run(
+            [chromium(), *CHROMIUM_FLAGS, f"--user-data-dir={tmp_path / 'profile'}", "--dump-dom",
+             "--virtual-time-budget=20000", page],
+            capture_output=True, text=True, timeout=180,
+        ).stdout  # fmt: skip
+    assert f"Version {version}" in shown
+    assert "@&nbsp;prod</span>" in shown  # the alias chip the UI paints next to the version
+    assert "govhub:model-sha256" in shown and "govhub:decision" in shown

@@ -52,6 +52,7 @@ class FakeVertexModels:
         return None
 
     def _upload(self, m: re.Match, body: Any) -> tuple[int, Any]:
+        parent = f"projects/{m[1]}/locations/{m[2]}"
         parent_model, model_id = body.get("parentModel"), body.get("modelId")
         if parent_model:
             model_id = parent_model.rsplit("/", 1)[-1]
@@ -60,7 +61,7 @@ class FakeVertexModels:
         else:
             model_id = model_id or str(4_000_000_000 + len(self.models))
             if model_id in self.models:
-                return self._error(409, "ALREADY_EXISTS", f"Model {PARENT}/models/{model_id} already exists.")
+                return self._error(409, "ALREADY_EXISTS", f"Model {parent}/models/{model_id} already exists.")
         sent, versions = body.get("model", {}), self.models.setdefault(model_id, [])
         now = _now()
         version = str(len(versions) + 1)
@@ -70,7 +71,7 @@ class FakeVertexModels:
         for other in versions:  # aliases are unique within a model
             other["versionAliases"] = [a for a in other["versionAliases"] if a not in aliases]
         resource = {
-            "name": f"{PARENT}/models/{model_id}",
+            "name": f"{parent}/models/{model_id}",
             "displayName": sent.get("displayName", model_id),
             "description": sent.get("description", ""),
             "versionId": version,
@@ -89,7 +90,7 @@ class FakeVertexModels:
         versions.append(resource)
         self.operations += 1
         return 200, {
-            "name": f"{PARENT}/models/{model_id}/operations/{self.operations}",
+            "name": f"{parent}/models/{model_id}/operations/{self.operations}",
             "metadata": {
                 "@type": "type.googleapis.com/google.cloud.aiplatform.v1.UploadModelOperationMetadata",
                 "genericMetadata": {"createTime": now, "updateTime": now},
@@ -97,7 +98,7 @@ class FakeVertexModels:
             "done": True,
             "response": {
                 "@type": "type.googleapis.com/google.cloud.aiplatform.v1.UploadModelResponse",
-                "model": f"{PARENT}/models/{model_id}",
+                "model": f"{parent}/models/{model_id}",
                 "modelVersionId": version,
             },
         }
