@@ -50,40 +50,90 @@ class EvaluationInputError(ValueError):
     """Bad evaluator input; the message names the file, the column and the fix."""
 
 
-def read_table(path: str | Path):
-    import pandas as pd
+class Columns:
+    """A table read column by column, so an evaluation holds at most the columns one metric needs.
 
-    path = Path(path)
-    if not path.is_file():
-        raise EvaluationInputError(f"{path}: file not found")
-    suffix = path.suffix.lower()
-    try:
-        if suffix in (".parquet", ".pq"):
-            frame = pd.read_parquet(path)
-        elif suffix in (".csv", ".txt"):
-            frame = pd.read_csv(path)
-        else:
+    Parquet goes through pyarrow, which decodes only the requested columns' pages; string columns are
+    read dictionary-encoded (pandas Categoricals: one small integer per row instead of a Python string).
+    CSV has no column layout, so a read parses the file once for all the columns asked for."""
+
+    def __init__(self, path: str | Path):
+        self.path = path = Path(path)
+        if not path.is_file():
+            raise EvaluationInputError(f"{path}: file not found")
+        self.suffix = suffix = path.suffix.lower()
+        if suffix not in (".parquet", ".pq", ".csv", ".txt"):
             raise EvaluationInputError(ERR_FORMAT.format(file=path, suffix=suffix))
-    except EvaluationInputError:
-        raise
-    except UnicodeDecodeError as exc:
-        raise EvaluationInputError(
-            f"{path}: not UTF-8 text (byte 0x{exc.object[exc.start]:02x} at offset {exc.start}); save the table "
-            "as UTF-8 and try again"
-        ) from None
-    except Exception as exc:  # noqa: BLE001 - the readers raise many types; the user needs the file and the reason
-        raise EvaluationInputError(f"{path}: cannot be read as {suffix[1:]} ({exc})") from None
-    if len(frame) == 0:
-        raise EvaluationInputError(ERR_EMPTY.format(file=path))
-    return frame
+        self._parquet: list[str] | None = None
+        with self._reading():
+            if suffix in (".parquet", ".pq"):
+                import pyarrow as pa
+                import pyarrow.parquet as pq
+
+                schema = pq.read_schema(path)
+                strings = [f.name for f in schema if pa.types.is_string(f.type) or pa.types.is_large_string(f.type)]
+                self._parquet = strings  # the columns to read dictionary-encoded
+                self.names = list(schema.names)
+                rows = pq.read_metadata(path).num_rows
+            else:
+                import pandas as pd
+
+                self.names = [str(c) for c in pd.read_csv(path, nrows=1).columns]
+                rows = 1 if self.names else 0
+        if rows == 0:
+            raise EvaluationInputError(ERR_EMPTY.format(file=path))
+
+    def _reading(self):
+        return _ReadErrors(self.path, self.suffix)
+
+    def require(self, columns: Sequence[str]) -> None:
+        for column in columns:
+            if column not in self.names:
+                raise EvaluationInputError(
+                    ERR_MISSING_COLUMN.format(file=self.path, column=column, columns=", ".join(self.names))
+                )
+
+    def read(self, columns: Sequence[str]):
+        """The columns as a DataFrame, in the order given."""
+        import pandas as pd
+
+        self.require(columns)
+        with self._reading():
+            if self._parquet is not None:
+                import pyarrow.parquet as pq
+
+                # a ParquetFile per read: one is not safe to share between the drift's threads
+                frame = pq.ParquetFile(self.path, read_dictionary=self._parquet).read(columns=list(columns)).to_pandas()
+            else:
+                frame = pd.read_csv(self.path, usecols=list(columns))[list(columns)]
+        if len(frame) == 0:
+            raise EvaluationInputError(ERR_EMPTY.format(file=self.path))
+        return frame
+
+    def __getitem__(self, column: str):
+        return self.read([column])[column]
 
 
-def _require(frame, file: Path, columns: Sequence[str]) -> None:
-    for column in columns:
-        if column not in frame.columns:
+class _ReadErrors:
+    """Turns a reader's failure into one message with the file and the reason."""
+
+    def __init__(self, path: Path, suffix: str):
+        self.path, self.suffix = path, suffix
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind, exc, tb) -> bool:
+        if exc is None or isinstance(exc, EvaluationInputError):
+            return False
+        if isinstance(exc, UnicodeDecodeError):
             raise EvaluationInputError(
-                ERR_MISSING_COLUMN.format(file=file, column=column, columns=", ".join(map(str, frame.columns)))
-            )
+                f"{self.path}: not UTF-8 text (byte 0x{exc.object[exc.start]:02x} at offset {exc.start}); save the "
+                "table as UTF-8 and try again"
+            ) from None
+        if isinstance(exc, Exception):  # the readers raise many types; the user needs the file and the reason
+            raise EvaluationInputError(f"{self.path}: cannot be read as {self.suffix[1:]} ({exc})") from None
+        return False
 
 
 @dataclass(frozen=True)
@@ -104,8 +154,9 @@ def evaluate(spec: EvaluationSpec, model: dict[str, str] | None = None) -> Evide
     if spec.score is None and spec.prediction is None:
         raise EvaluationInputError("give a score column (--score) or a predicted-label column (--prediction)")
     check_threshold(spec.threshold)
-    frame = read_table(spec.predictions)
-    _require(frame, spec.predictions, [spec.label, *spec.sensitive, *(c for c in (spec.score, spec.prediction) if c)])
+    table = Columns(spec.predictions)
+    needed = [spec.label, *spec.sensitive, *(c for c in (spec.score, spec.prediction) if c)]
+    frame = table.read(list(dict.fromkeys(needed)))  # only the columns the metrics use
     prov = _provenance(spec.predictions)
     y = _binary_labels(frame[spec.label].to_numpy(), spec.predictions, spec.label)
     if len(np.unique(y)) < 2:
@@ -130,10 +181,29 @@ def evaluate(spec: EvaluationSpec, model: dict[str, str] | None = None) -> Evide
     for name, value in m.performance(y, y_pred, score).items():
         metrics.append(Metric(name=name, value=value, provenance=prov(f"scikit-learn {name}")))
     for column in spec.sensitive:
-        metrics += _fairness(frame[column].astype(str), column, y, y_pred, prov)
+        metrics += _fairness(groups_of(frame[column]), column, y, y_pred, prov)
+    del frame, y, y_pred, score  # the drift below reads its own columns, a feature at a time
     if spec.baseline and spec.current:
         metrics += _drift_and_quality(spec)
     return Evidence(model=model or {}, metrics=tuple(metrics))
+
+
+def groups_of(values):
+    """A sensitive column as groups named by their text, in text order (what ``astype(str)`` then a sorted
+    factorize gives), without a Python string per row: a Categorical whose categories are the texts."""
+    import pandas as pd
+
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        codes, uniques = values.cat.codes.to_numpy(), list(values.cat.categories)
+    else:
+        codes, uniques = pd.factorize(values)
+    names = [str(u) for u in uniques]
+    if len(set(names)) != len(names):  # two values print alike (1 and "1"): group them by text, as before
+        return values.astype(str)
+    order = sorted(range(len(names)), key=names.__getitem__)
+    remap = np.empty(len(names), dtype=np.int64)
+    remap[order] = np.arange(len(names))
+    return pd.Series(pd.Categorical.from_codes(remap[codes], categories=[names[i] for i in order]))
 
 
 def check_threshold(value: float) -> float:
@@ -271,12 +341,15 @@ def feature_drift(base, cur, features: Sequence[str], workers: int | None = None
 
 def _drift_and_quality(spec: EvaluationSpec) -> list[Metric]:
     assert spec.baseline is not None and spec.current is not None
-    base, cur = read_table(spec.baseline), read_table(spec.current)
-    features = spec.features or tuple(c for c in base.columns if c in cur.columns)
+    base, cur = Columns(spec.baseline), Columns(spec.current)
+    features = spec.features or tuple(c for c in base.names if c in cur.names)
     if not features:
         raise EvaluationInputError(ERR_NO_SHARED.format(baseline=spec.baseline, current=spec.current))
-    _require(base, spec.baseline, features)
-    _require(cur, spec.current, features)
+    base.require(features)
+    cur.require(features)
+    if base.suffix not in (".parquet", ".pq") or cur.suffix not in (".parquet", ".pq"):
+        # CSV has no column layout: parse each file once for every feature rather than once per feature
+        base, cur = base.read(features), cur.read(features)  # type: ignore[assignment]
     prov = _provenance(spec.current)
     out: list[Metric] = []
     for feature, result in feature_drift(base, cur, features).items():

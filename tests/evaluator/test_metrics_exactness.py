@@ -157,6 +157,25 @@ def hours_per_week(rng: np.random.Generator, n: int) -> np.ndarray:
     return np.where(rng.random(n) < 0.47, 40, spread).astype(float)
 
 
+@pytest.mark.parametrize("shape", ["shifted", "same", "ties", "discrete"])
+def test_the_bounded_ks_search_on_large_samples_matches_scipy_and_the_full_scan(shape: str) -> None:
+    """Above 4 x KS_BLOCKS values a sample, KS scans only the blocks that can hold the largest gap."""
+    from scipy.stats import ks_2samp
+
+    rng = np.random.default_rng(7)
+    n = 4 * m.KS_BLOCKS + 12_345
+    b, c = {
+        "shifted": lambda: (rng.normal(0, 1, n), rng.normal(0.05, 1, n + 777)),
+        "same": lambda: (rng.normal(0, 1, n), rng.normal(0, 1, n + 3)),
+        "ties": lambda: (np.round(rng.normal(0, 1, n), 2), np.round(rng.normal(0, 1.02, n + 99), 2)),
+        "discrete": lambda: (rng.integers(0, 5, n).astype(float), rng.integers(0, 6, n + 1).astype(float)),
+    }[shape]()
+    b, c = np.sort(b), np.sort(c)
+    full = m._ks_gap(b, c, 0, 0, len(b), len(c)) / (len(b) * len(c))
+    assert m.ks_statistic(b, c, presorted=True) == full  # the same exact ratio
+    assert close(full, ks_2samp(b, c, method="asymp").statistic)
+
+
 def test_psi_sees_a_shift_away_from_a_tied_edge_and_records_its_bins() -> None:
     rng = np.random.default_rng(12)
     base = hours_per_week(rng, 20000)
