@@ -8,7 +8,8 @@ file, the column and the fix; nothing is silently skipped.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import contextlib
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -83,8 +84,8 @@ class Columns:
         if rows == 0:
             raise EvaluationInputError(ERR_EMPTY.format(file=path))
 
-    def _reading(self):
-        return _ReadErrors(self.path, self.suffix)
+    def _reading(self) -> contextlib.AbstractContextManager[None]:
+        return _read_errors(self.path, self.suffix)
 
     def require(self, columns: Sequence[str]) -> None:
         for column in columns:
@@ -114,26 +115,20 @@ class Columns:
         return self.read([column])[column]
 
 
-class _ReadErrors:
+@contextlib.contextmanager
+def _read_errors(path: Path, suffix: str) -> Iterator[None]:
     """Turns a reader's failure into one message with the file and the reason."""
-
-    def __init__(self, path: Path, suffix: str):
-        self.path, self.suffix = path, suffix
-
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, kind, exc, tb) -> bool:
-        if exc is None or isinstance(exc, EvaluationInputError):
-            return False
-        if isinstance(exc, UnicodeDecodeError):
-            raise EvaluationInputError(
-                f"{self.path}: not UTF-8 text (byte 0x{exc.object[exc.start]:02x} at offset {exc.start}); save the "
-                "table as UTF-8 and try again"
-            ) from None
-        if isinstance(exc, Exception):  # the readers raise many types; the user needs the file and the reason
-            raise EvaluationInputError(f"{self.path}: cannot be read as {self.suffix[1:]} ({exc})") from None
-        return False
+    try:
+        yield
+    except EvaluationInputError:
+        raise
+    except UnicodeDecodeError as exc:
+        raise EvaluationInputError(
+            f"{path}: not UTF-8 text (byte 0x{exc.object[exc.start]:02x} at offset {exc.start}); save the table "
+            "as UTF-8 and try again"
+        ) from None
+    except Exception as exc:  # noqa: BLE001 - the readers raise many types; the user needs the file and the reason
+        raise EvaluationInputError(f"{path}: cannot be read as {suffix[1:]} ({exc})") from None
 
 
 @dataclass(frozen=True)
@@ -349,7 +344,7 @@ def _drift_and_quality(spec: EvaluationSpec) -> list[Metric]:
     cur.require(features)
     if base.suffix not in (".parquet", ".pq") or cur.suffix not in (".parquet", ".pq"):
         # CSV has no column layout: parse each file once for every feature rather than once per feature
-        base, cur = base.read(features), cur.read(features)  # type: ignore[assignment]
+        base, cur = base.read(features), cur.read(features)
     prov = _provenance(spec.current)
     out: list[Metric] = []
     for feature, result in feature_drift(base, cur, features).items():
