@@ -12,6 +12,7 @@ import contextlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -140,6 +141,7 @@ class EvaluationSpec:
     prediction: str | None = None
     threshold: float = 0.5
     baseline: Path | None = None
+    profile: Path | None = None  # a baseline profile (`govhub profile`) instead of the baseline table
     current: Path | None = None
     features: tuple[str, ...] = field(default=())  # default: the columns baseline and current share
 
@@ -178,7 +180,7 @@ def evaluate(spec: EvaluationSpec, model: dict[str, str] | None = None) -> Evide
     for column in spec.sensitive:
         metrics += _fairness(groups_of(frame[column]), column, y, y_pred, prov)
     del frame, y, y_pred, score  # the drift below reads its own columns, a feature at a time
-    if spec.baseline and spec.current:
+    if (spec.baseline or spec.profile) and spec.current:
         metrics += _drift_and_quality(spec)
     return Evidence(model=model or {}, metrics=tuple(metrics))
 
@@ -299,17 +301,24 @@ def _fairness(groups, column: str, y: np.ndarray, y_pred: np.ndarray, prov) -> l
     return out
 
 
-def feature_drift(base, cur, features: Sequence[str], workers: int | None = None) -> dict[str, dict]:
-    """Drift and quality numbers per feature. Features run on a thread pool: the numpy kernels (sorts,
-    searches) release the GIL, so the cores are used together."""
+def feature_drift(
+    base, cur, features: Sequence[str], workers: int | None = None, profile: Any = None
+) -> dict[str, dict]:
+    """Drift and quality numbers per feature, against the baseline table ``base`` or a baseline
+    ``profile`` (:mod:`govhub.evaluator.profile`). Features run on a thread pool: the numpy kernels
+    (sorts, searches) release the GIL, so the cores are used together."""
     import os
     from concurrent.futures import ThreadPoolExecutor
 
     import pandas as pd
 
     def one(feature: str) -> dict:
-        b, c = base[feature], cur[feature]
-        numeric = pd.api.types.is_numeric_dtype(b) and not pd.api.types.is_bool_dtype(b)
+        c = cur[feature]
+        b: Any = None if profile is not None else base[feature]
+        if profile is not None:
+            numeric = profile.kind(feature) == "numeric"
+        else:
+            numeric = pd.api.types.is_numeric_dtype(b) and not pd.api.types.is_bool_dtype(b)
         already = pd.api.types.is_numeric_dtype(c)
         parsed = pd.to_numeric(c, errors="coerce") if numeric and not already else c
         out: dict = {
@@ -320,12 +329,20 @@ def feature_drift(base, cur, features: Sequence[str], workers: int | None = None
         try:
             if numeric:
                 edges: list[float] = []
-                out["drift"] = m.numeric_drift(
-                    b.to_numpy(dtype=np.float64), parsed.to_numpy(dtype=np.float64), edges_out=edges
-                )
+                current = parsed.to_numpy(dtype=np.float64)
+                if profile is not None:  # the baseline was sorted once, when the profile was made
+                    out["drift"] = m.numeric_drift(
+                        profile.sorted_values(feature), current, edges_out=edges, baseline_sorted=True
+                    )
+                else:
+                    out["drift"] = m.numeric_drift(b.to_numpy(dtype=np.float64), current, edges_out=edges)
                 out["edges"] = edges
+            elif profile is not None:
+                out["drift"] = m.categorical_drift_of_counts(profile.counts(feature), m.tally(c.dropna()))
             else:
                 out["drift"] = m.categorical_drift(b.dropna(), c.dropna())
+        except EvaluationInputError:
+            raise  # a bad input (an edited profile) stops the evaluation; it is not a metric's error
         except ValueError as exc:
             out["error"] = str(exc)
         return out
@@ -335,19 +352,31 @@ def feature_drift(base, cur, features: Sequence[str], workers: int | None = None
 
 
 def _drift_and_quality(spec: EvaluationSpec) -> list[Metric]:
-    assert spec.baseline is not None and spec.current is not None
-    base, cur = Columns(spec.baseline), Columns(spec.current)
+    assert spec.current is not None
+    if spec.baseline and spec.profile:
+        raise EvaluationInputError("give the baseline table (--baseline) or its profile (--baseline-profile), not both")
+    profile: Any = None
+    cur = Columns(spec.current)
+    if spec.profile is not None:
+        from govhub.evaluator.profile import Profile
+
+        profile = Profile.load(spec.profile)
+        base: Any = profile
+    else:
+        assert spec.baseline is not None
+        base = Columns(spec.baseline)
     features = spec.features or tuple(c for c in base.names if c in cur.names)
     if not features:
-        raise EvaluationInputError(ERR_NO_SHARED.format(baseline=spec.baseline, current=spec.current))
+        raise EvaluationInputError(ERR_NO_SHARED.format(baseline=spec.profile or spec.baseline, current=spec.current))
     base.require(features)
     cur.require(features)
-    if base.suffix not in (".parquet", ".pq") or cur.suffix not in (".parquet", ".pq"):
+    if cur.suffix not in (".parquet", ".pq") or (profile is None and base.suffix not in (".parquet", ".pq")):
         # CSV has no column layout: parse each file once for every feature rather than once per feature
-        base, cur = base.read(features), cur.read(features)
+        cur = cur.read(features)
+        base = base if profile is not None else base.read(features)
     prov = _provenance(spec.current)
     out: list[Metric] = []
-    for feature, result in feature_drift(base, cur, features).items():
+    for feature, result in feature_drift(base, cur, features, profile=profile).items():
         out.append(
             Metric(
                 name="quality.missing_rate",

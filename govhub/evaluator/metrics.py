@@ -234,11 +234,15 @@ def js_divergence_base2(p: np.ndarray, q: np.ndarray) -> float:
     return float(np.sum(left + right) / 2 / np.log(2))
 
 
-def numeric_drift(baseline: np.ndarray, current: np.ndarray, edges_out: list[float] | None = None) -> dict[str, float]:
+def numeric_drift(
+    baseline: np.ndarray, current: np.ndarray, edges_out: list[float] | None = None, *, baseline_sorted: bool = False
+) -> dict[str, float]:
     """PSI (right-closed decile bins), the number of bins it used, KS and L-infinity; ``edges_out``
-    receives the bin edges, so the evidence can record them."""
+    receives the bin edges, so the evidence can record them. ``baseline_sorted``: the baseline is
+    already sorted without missing values (from a baseline profile), so only the current sample is sorted."""
     # np.sort puts NaN last, so missing values are dropped by slicing after one sort per side.
-    baseline = np.sort(baseline)[: np.count_nonzero(~np.isnan(baseline))]
+    if not baseline_sorted:
+        baseline = np.sort(baseline)[: np.count_nonzero(~np.isnan(baseline))]
     current = np.sort(current)[: np.count_nonzero(~np.isnan(current))]
     if len(baseline) == 0 or len(current) == 0:
         raise ValueError("no non-missing values to compare")
@@ -257,10 +261,19 @@ def numeric_drift(baseline: np.ndarray, current: np.ndarray, edges_out: list[flo
 def categorical_drift(baseline, current) -> dict[str, float]:
     """Drift between two categorical samples (numpy arrays or pandas Series, missing values removed).
     Counted per distinct value by hashing (a Categorical by its codes), so no pooled copy is made."""
+    return categorical_drift_of_counts(*(tally(side) for side in (baseline, current)))
+
+
+def tally(values) -> dict:
+    """How often each distinct value occurs (missing values left out), counted by hashing."""
     import pandas as pd
 
-    counted = [pd.Series(side).value_counts(sort=False) for side in (baseline, current)]
-    tallies = [dict(zip(c.index.tolist(), c.to_numpy().tolist(), strict=True)) for c in counted]
+    counted = pd.Series(values).value_counts(sort=False)
+    return {v: n for v, n in zip(counted.index.tolist(), counted.to_numpy().tolist(), strict=True) if n}
+
+
+def categorical_drift_of_counts(*tallies: dict) -> dict[str, float]:
+    """:func:`categorical_drift` from the two samples' value counts (a baseline profile keeps them)."""
     values = {v for tally in tallies for v, n in tally.items() if n}
     try:
         categories = sorted(values)
