@@ -52,7 +52,7 @@ def generated_config(spokes: int) -> dict:
             "owners": [f"team-{i:03d}@acme.example"],
             "cost_centre": f"CC-{i:04d}",
             "risk_tiers": ["limited", "high"],
-            "vpc_cidr": "10.40.0.0/16",
+            "vpc_cidr": f"10.{64 + i // 16}.{(i % 16) * 16}.0/20",  # each team its own range (up to 1,024)
             "use_cases": [{"name": "scoring", "risk_tier": "high"}] if i % 4 == 0 else [],
         }
         for i in range(spokes)

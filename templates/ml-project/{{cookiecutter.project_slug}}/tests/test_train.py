@@ -1,5 +1,7 @@
 """The project's own tests: training writes what the gates read, and the model is useful."""
 
+from pathlib import Path
+
 import pandas as pd
 from sklearn.metrics import roc_auc_score
 
@@ -13,6 +15,8 @@ def test_training_writes_the_gate_inputs(tmp_path):
     assert len(predictions) == summary["rows_test"] and predictions["score"].between(0, 1).all()
     assert set(pd.read_csv(tmp_path / "baseline.csv").columns) == set(data.NUMERIC + data.CATEGORICAL)
     assert roc_auc_score(predictions["approved"], predictions["score"]) > 0.7
+    profile = Path(summary["baseline_profile"])  # each baseline feature sorted once, in a digest-named folder
+    assert profile.parent == tmp_path / "profiles" and (profile / "manifest.json").is_file()
 
 
 def test_injected_bias_lowers_one_group_only(tmp_path):

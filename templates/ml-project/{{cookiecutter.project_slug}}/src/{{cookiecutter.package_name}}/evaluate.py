@@ -7,6 +7,7 @@ risk tier, with the model card completed by lineage (data version, code commit, 
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import subprocess
 import sys
@@ -32,6 +33,15 @@ def lineage() -> dict[str, str]:
             "training_job": os.environ.get("TRAINING_JOB", "local-training")}
 
 
+def baseline() -> list[str]:
+    """The baseline profile that training made (each feature sorted once), else the baseline table."""
+    trained = ARTIFACTS / "training.json"
+    profile = json.loads(trained.read_text()).get("baseline_profile") if trained.exists() else None
+    if profile and Path(profile).is_dir():
+        return ["--baseline-profile", profile]
+    return ["--baseline", str(ARTIFACTS / "baseline.csv")]
+
+
 def main(argv: list[str] | None = None) -> int:
     governance = yaml.safe_load((data.ROOT / "governance.yaml").read_text())
     card = yaml.safe_load((data.ROOT / "model_card.yaml").read_text())
@@ -43,7 +53,7 @@ def main(argv: list[str] | None = None) -> int:
     command = [os.environ.get("GOVHUB", "govhub"), "evaluate",
                "--predictions", str(ARTIFACTS / "predictions.csv"), "--label", "approved", "--score", "score",
                *[a for s in governance["sensitive_attributes"] for a in ("--sensitive", s)],
-               "--baseline", str(ARTIFACTS / "baseline.csv"), "--current", str(ARTIFACTS / "current.csv"),
+               *baseline(), "--current", str(ARTIFACTS / "current.csv"),
                "--tier", governance["risk_tier"], "--model-card", str(ARTIFACTS / "model_card.yaml"),
                "--out", str(ARTIFACTS / "decision.json"), "--evidence-out", str(ARTIFACTS / "evidence.json"),
                "--report", str(ARTIFACTS / "report.html"), *(argv or [])]

@@ -15,6 +15,7 @@ import pickle
 from pathlib import Path
 
 import numpy as np
+from govhub.evaluator.profile import build_profile
 from sklearn.compose import make_column_transformer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
@@ -48,9 +49,13 @@ def train(out: Path = ARTIFACTS, inject_bias: bool = False) -> dict:
     features = list(data.NUMERIC + data.CATEGORICAL)
     train_part[features].to_csv(out / "baseline.csv", index=False)
     test_part[features].to_csv(out / "current.csv", index=False)
+    # the baseline profile (`govhub profile`): each feature sorted once now, digest-named, so every later
+    # drift check (here and in monitoring) sorts only its own sample
+    profile = build_profile(out / "baseline.csv", out / "profiles")
     with open(out / "model.pkl", "wb") as handle:
         pickle.dump(model, handle)
-    summary = {"rows_train": len(train_part), "rows_test": len(test_part), "inject_bias": inject_bias}
+    summary = {"rows_train": len(train_part), "rows_test": len(test_part), "inject_bias": inject_bias,
+               "baseline_profile": str(profile)}
     (out / "training.json").write_text(json.dumps(summary, indent=2))
     return summary
 
