@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from govhub.evaluator.local import Columns, EvaluationInputError
+from govhub.evaluator.tables import Columns, EvaluationInputError
 
 FORMAT = "govhub-baseline-profile/1"
 
