@@ -8,6 +8,18 @@ from pathlib import Path
 from govhub.core.store import LocalStore, ObjectStore, StoreError
 
 
+class SettingsError(RuntimeError):
+    """A setting the hub service needs is missing or malformed; the message names it."""
+
+
+def setting(settings, name: str, where: str, stack: str) -> str:
+    """``settings[name]``, or a :class:`SettingsError` naming the setting and the stack that writes it."""
+    value = settings.get(name, "")
+    if not value:
+        raise SettingsError(f"the {where} setting {name} is missing; deploy {stack} again")
+    return str(value)
+
+
 def open_store(uri: str, client_factory=None) -> ObjectStore:
     """``s3://BUCKET``, ``gs://BUCKET``, ``https://ACCOUNT.blob.core.windows.net/CONTAINER``, or a local
     folder path / ``file://`` URI. ``client_factory`` makes the cloud client (tests point it at an

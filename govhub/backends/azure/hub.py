@@ -13,17 +13,16 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from govhub.backends import SettingsError, setting
 from govhub.core.ports import Actor, Services
+
+__all__ = ["SETTINGS", "SettingsError", "services"]
 
 SETTINGS = (
     "GOVHUB_HUB_SUBSCRIPTION_ID", "GOVHUB_AUDIT_CONTAINER_ID", "GOVHUB_ARTIFACT_CONTAINER_ID", "GOVHUB_EVENT_TOPIC_ENDPOINT",
     "GOVHUB_REGISTRY", "GOVHUB_GOVERNED_REGISTRY_ID", "GOVHUB_MLFLOW_TRACKING_URI",
 )  # fmt: skip
 """The settings read here (hub/stacks/azure.py writes every one)."""
-
-
-class SettingsError(RuntimeError):
-    """A setting the hub service needs is missing or malformed; the message names it."""
 
 
 def _arm_segment(arm_id: str, kind: str) -> str:
@@ -54,10 +53,7 @@ class AzureHubSettings:
     @classmethod
     def from_settings(cls, settings: Mapping[str, str], config: Any) -> AzureHubSettings:
         def need(name: str) -> str:
-            value = settings.get(name, "")
-            if not value:
-                raise SettingsError(f"the Function App setting {name} is missing; deploy hub-azure again")
-            return value
+            return setting(settings, name, "Function App", "hub-azure")
 
         registry = settings.get("GOVHUB_REGISTRY") or "azureml"
         return cls(

@@ -13,15 +13,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from govhub.backends import SettingsError, setting
 from govhub.core.ports import Actor, Services
+
+__all__ = ["SETTINGS", "SettingsError", "services"]
 
 SETTINGS = ("GOVHUB_AUDIT_BUCKET", "GOVHUB_ARTIFACT_BUCKET", "GOVHUB_GOVERNANCE_TOPIC", "GOVHUB_REGISTRY",
             "GOVHUB_MLFLOW_TRACKING_URI")  # fmt: skip
 """The settings read here (hub/stacks/gcp.py writes every one)."""
-
-
-class SettingsError(RuntimeError):
-    """A setting the hub service needs is missing; the message names it."""
 
 
 @dataclass(frozen=True)
@@ -38,10 +37,7 @@ class GcpHubSettings:
     @classmethod
     def from_settings(cls, settings: Mapping[str, str], config: Any) -> GcpHubSettings:
         def need(name: str) -> str:
-            value = settings.get(name, "")
-            if not value:
-                raise SettingsError(f"the Cloud Run setting {name} is missing; deploy hub-gcp again")
-            return value
+            return setting(settings, name, "Cloud Run", "hub-gcp")
 
         hub = config.hubs.gcp
         if hub is None:
