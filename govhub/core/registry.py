@@ -20,7 +20,12 @@ class RegistryError(RuntimeError):
 
 
 class UnknownVersion(RegistryError):
-    pass
+    @classmethod
+    def of(cls, group: str, version: int) -> UnknownVersion:
+        """The one message every backend gives for a version the hub registry does not hold."""
+        return cls(
+            f"model version {group}/{version} is not in the hub registry; `govhub status {group}` lists its versions"
+        )
 
 
 @dataclass(frozen=True)

@@ -104,9 +104,7 @@ class SageMakerRegistry(RegistryBackend):
         for v, arn in self._arns(group):
             if v == version:
                 return self._describe(arn)
-        raise UnknownVersion(
-            f"model version {group}/{version} is not in the hub registry; `govhub status {group}` lists its versions"
-        )
+        raise UnknownVersion.of(group, version)
 
     def update(
         self,

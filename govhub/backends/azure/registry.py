@@ -156,10 +156,7 @@ class AzureMlRegistry(RegistryBackend):
         try:
             return self._call(f"reading {group}/{version}", self.client.models.get, group, str(version))
         except UnknownVersion:
-            raise UnknownVersion(
-                f"model version {group}/{version} is not in the hub registry; `govhub status {group}` lists its "
-                "versions"
-            ) from None
+            raise UnknownVersion.of(group, version) from None
 
     def get(self, group: str, version: int) -> ModelVersion:
         return self._version(self._model(group, version))

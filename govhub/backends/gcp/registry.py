@@ -222,10 +222,7 @@ class VertexRegistry(RegistryBackend):
                 **self._where(),
             )
         except UnknownVersion:
-            raise UnknownVersion(
-                f"model version {group}/{version} is not in the hub registry; `govhub status {group}` lists its "
-                "versions"
-            ) from None
+            raise UnknownVersion.of(group, version) from None
         return model
 
     def get(self, group: str, version: int) -> ModelVersion:

@@ -150,10 +150,7 @@ class MlflowRegistry(RegistryBackend):
         try:
             mv = self._call(f"reading {group}/{version}", self.client.get_model_version, group, str(version))
         except UnknownVersion:
-            raise UnknownVersion(
-                f"model version {group}/{version} is not in the hub registry; `govhub status {group}` lists its "
-                "versions"
-            ) from None
+            raise UnknownVersion.of(group, version) from None
         return self._version(mv)
 
     def update(
