@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -22,84 +23,166 @@ class EstateError(Exception):
     """The estate cannot be built or synthesized; the message says what to do."""
 
 
-def build_estate(
-    config: PlatformConfig, outdir: str | Path | None = None, profile: EmulatorProfile | None = None
-) -> tuple[Any, dict[str, Any]]:
-    """Build (not synthesize) every stack of the estate; returns the app and the stacks by id.
+STACKS_ENV = "GOVHUB_STACKS"
 
-    ``profile`` points the estate at a local AWS emulator (tests and the demo only)."""
-    from hub.stacks.aws import AwsHubStack
+
+def build_estate(
+    config: PlatformConfig,
+    outdir: str | Path | None = None,
+    profile: EmulatorProfile | None = None,
+    only: Iterable[str] | None = None,
+) -> tuple[Any, dict[str, Any]]:
+    """Build (not synthesize) the stacks of the estate; returns the app and the stacks by id.
+
+    ``only`` names the stacks wanted (``GOVHUB_STACKS`` for the app): the other spokes are not
+    constructed at all, and a spoke's hub is constructed for the facts it reads but is not
+    returned (see :func:`prune_output`). A hub named in ``only`` is built with all its spokes,
+    whose reads decide its cross-stack outputs. ``profile`` points the estate at a local AWS emulator
+    (tests and the demo only), with local state; otherwise every stack gets the remote backend
+    its hub's ``state`` names, and a hub without one is refused."""
     from infra import engine
-    from spoke.stacks.aws import AwsSpokeStack
     from tools.emulator import apply_profile
 
+    wanted = select_stacks(config, only)
     app = engine.App(outdir=str(outdir)) if outdir else engine.App()
-    stacks: dict[str, Any] = {}
-    if config.hubs.aws is not None:
-        hub = AwsHubStack(app, config)
-        stacks[hub.node.id] = hub
-        for team in config.teams_on("aws"):
-            spoke = AwsSpokeStack(app, config, team, hub.facts.for_team(team.name))
+    built: dict[str, Any] = {}
+    for cloud in config.hubs.clouds:
+        hub_cls, spoke_cls = _stack_classes(cloud)
+        # A hub's cross-stack outputs are those its spokes read, so a hub is only ever synthesized
+        # with all of its spokes; a spoke alone needs just its hub.
+        hub_wanted = f"hub-{cloud}" in wanted
+        spokes = [t for t in config.teams_on(cloud) if hub_wanted or f"spoke-{cloud}-{t.name}" in wanted]
+        if not hub_wanted and not spokes:
+            continue
+        if profile is None:
+            _require_state(config, cloud)
+        hub = hub_cls(app, config)
+        cloud_stacks = [hub]
+        for team in spokes:
+            facts = hub.facts.for_team(team.name) if cloud == "aws" else hub.facts[team.name]
+            spoke = spoke_cls(app, config, team, facts)
             spoke.add_dependency(hub)
-            stacks[spoke.node.id] = spoke
-    if config.hubs.azure is not None:
+            cloud_stacks.append(spoke)
+        for stack in cloud_stacks:
+            if profile is not None:
+                apply_profile(stack, profile)
+            else:
+                remote_backend(stack, config, cloud)
+        built.update({stack.node.id: stack for stack in cloud_stacks})
+    return app, {name: stack for name, stack in built.items() if name in wanted}
+
+
+def select_stacks(config: PlatformConfig, only: Iterable[str] | None) -> set[str]:
+    """The stack ids wanted: all of the config's, or those named in ``only`` (unknown names refused)."""
+    known = [f"hub-{cloud}" for cloud in config.hubs.clouds]
+    known += [f"spoke-{t.cloud}-{t.name}" for t in config.teams if t.cloud in config.hubs.clouds]
+    if only is None:
+        return set(known)
+    names = {n.strip() for n in only if n.strip()}
+    unknown = sorted(names - set(known))
+    if unknown or not names:
+        raise EstateError(
+            f"{STACKS_ENV} names {', '.join(unknown) or 'no stack'}; the stacks of this config are: {', '.join(known)}"
+        )
+    return names
+
+
+def _stack_classes(cloud: str) -> tuple[Any, Any]:
+    if cloud == "aws":
+        from hub.stacks.aws import AwsHubStack
+        from spoke.stacks.aws import AwsSpokeStack
+
+        return AwsHubStack, AwsSpokeStack
+    if cloud == "azure":
         from hub.stacks.azure import AzureHubStack
         from spoke.stacks.azure import AzureSpokeStack
 
-        built = hub_and_spokes(app, config, "azure", AzureHubStack, AzureSpokeStack, stacks)
-        if config.hubs.azure.state is not None:
-            azure_backends(built, config.hubs.azure)
-    if config.hubs.gcp is not None:
-        from hub.stacks.gcp import GcpHubStack
-        from spoke.stacks.gcp import GcpSpokeStack
+        return AzureHubStack, AzureSpokeStack
+    from hub.stacks.gcp import GcpHubStack
+    from spoke.stacks.gcp import GcpSpokeStack
 
-        built = hub_and_spokes(app, config, "gcp", GcpHubStack, GcpSpokeStack, stacks)
-        if config.hubs.gcp.state is not None:
-            for stack in built:  # one prefix per stack; the spokes read the hub's outputs there
-                engine.GcsBackend(
-                    stack, bucket=config.hubs.gcp.state.bucket, prefix=f"{config.hubs.gcp.state.prefix}/{stack.node.id}"
-                )
-    if profile is not None:
-        for stack in stacks.values():
-            apply_profile(stack, profile)
-    return app, stacks
+    return GcpHubStack, GcpSpokeStack
 
 
-def hub_and_spokes(app: Any, config: PlatformConfig, cloud: str, hub_cls: Any, spoke_cls: Any, stacks: dict) -> list:
-    """One cloud's hub, then a spoke per team on that cloud, each given the hub facts it needs and
-    deployed after the hub; added to ``stacks`` and returned, hub first."""
-    hub = hub_cls(app, config)
-    built = [hub]
-    for team in config.teams_on(cloud):
-        spoke = spoke_cls(app, config, team, hub.facts[team.name])
-        spoke.add_dependency(hub)
-        built.append(spoke)
-    stacks.update({stack.node.id: stack for stack in built})
-    return built
+STATE_EXAMPLES = {
+    "aws": "state: {bucket: acme-govhub-tfstate}",
+    "azure": "state: {resource_group: acme-tfstate, storage_account: acmetfstate}",
+    "gcp": "state: {bucket: acme-govhub-tfstate}",
+}
 
 
-def azure_backends(stacks: list[Any], hub: Any) -> None:
-    """The azurerm backend on every Azure stack: one state blob per stack in ``hubs.azure.state``, with
-    Entra ID and OIDC (no access key); the spokes read the hub's outputs from the hub's blob."""
-    from infra import engine
-
-    for stack in stacks:
-        engine.AzurermBackend(
-            stack,
-            resource_group_name=hub.state.resource_group,
-            storage_account_name=hub.state.storage_account,
-            container_name=hub.state.container,
-            key=f"{stack.node.id}.tfstate",
-            subscription_id=hub.subscription_id,
-            tenant_id=hub.tenant_id,
-            use_azuread_auth=True,
-            use_oidc=True,
+def _require_state(config: PlatformConfig, cloud: str) -> None:
+    hub = config.hubs.for_cloud(cloud)
+    if hub is not None and hub.state is None:
+        raise EstateError(
+            f"{os.environ.get('PLATFORM_CONFIG', DEFAULT_CONFIG)}: hubs.{cloud}.state is not set, and the {cloud} stacks keep "
+            f"their Terraform state remotely, never in a local file. Add e.g. `{STATE_EXAMPLES[cloud]}` under "
+            f"hubs.{cloud} (the bucket or storage account must exist before the first deploy)"
         )
 
 
-def synthesize(app: Any) -> None:
-    """Synthesize, turning the engine's guardrail errors into one clean EstateError."""
+def remote_backend(stack: Any, config: PlatformConfig, cloud: str) -> None:
+    """The backend of one stack: one state object per stack in its hub's ``state``; the spokes read
+    the hub's outputs from there (the engine's cross-stack references become remote-state reads)."""
     from infra import engine
+
+    stack_id = stack.node.id
+    if cloud == "aws":
+        aws = config.hubs.aws
+        assert aws is not None and aws.state is not None
+        engine.S3Backend(
+            stack,
+            bucket=aws.state.bucket,
+            key=f"{aws.state.prefix}/{stack_id}.tfstate",
+            region=aws.state.region or aws.region,
+            encrypt=True,
+            kms_key_id=aws.state.kms_key_id,
+        )
+        # S3-native locking (Terraform 1.10+); CDKTF 0.21's S3Backend predates the argument, so it
+        # is set the same way on both engines.
+        stack.add_override("terraform.backend.s3.use_lockfile", True)
+    elif cloud == "azure":
+        azure = config.hubs.azure
+        assert azure is not None and azure.state is not None
+        engine.AzurermBackend(
+            stack,
+            resource_group_name=azure.state.resource_group,
+            storage_account_name=azure.state.storage_account,
+            container_name=azure.state.container,
+            key=f"{stack_id}.tfstate",
+            subscription_id=azure.subscription_id,
+            tenant_id=azure.tenant_id,
+            use_azuread_auth=True,
+            use_oidc=True,
+        )
+    else:
+        gcp = config.hubs.gcp
+        assert gcp is not None and gcp.state is not None
+        engine.GcsBackend(stack, bucket=gcp.state.bucket, prefix=f"{gcp.state.prefix}/{stack_id}")
+
+
+def prune_output(app: Any, stacks: dict[str, Any]) -> None:
+    """Remove from the synthesized output every stack that was built but not asked for (the hub of
+    a spoke synthesized alone holds only that spoke's cross-stack outputs, and must not be deployed
+    from there)."""
+    import json
+    import shutil
+
+    outdir = Path(str(app.outdir))
+    manifest_path = outdir / "manifest.json"
+    manifest = json.loads(manifest_path.read_text())
+    for name in list(manifest.get("stacks", {})):
+        if name not in stacks:
+            shutil.rmtree(outdir / "stacks" / name, ignore_errors=True)
+            del manifest["stacks"][name]
+    manifest_path.write_text(json.dumps(manifest, indent=2))
+
+
+def synthesize(app: Any) -> None:
+    """Synthesize, then hold every stack to the guardrails (``infra.aspects``); a violation, or an
+    error annotation of the engine's, becomes one clean EstateError."""
+    from infra import engine
+    from infra.aspects import check_synthesized
 
     try:
         app.synth()
@@ -108,20 +191,27 @@ def synthesize(app: Any) -> None:
         if "Encountered Annotations" not in text:
             raise
         found = [line for line in text.splitlines() if line.startswith("[")]
+        raise EstateError("synthesis refused by the engine:\n" + "\n".join(f"  {line}" for line in found)) from None
+    violations = check_synthesized(app)
+    if violations:
         raise EstateError(
             "synthesis refused by the guardrails:\n"
-            + "\n".join(f"  {line}" for line in found)
+            + "\n".join(f"  {v.render()}" for v in violations)
             + "\nFix the resources named above, or acknowledge an exception with a written reason: "
-            "infra.aspects.acknowledge(resource, RULE, reason)."
-        ) from None
+            "infra.aspects.acknowledge(resource, RULE, reason). The output of the stacks named above was removed."
+        )
 
 
 def main() -> int:
     path = os.environ.get("PLATFORM_CONFIG", DEFAULT_CONFIG)
     try:
         config = load_config(path)
-        app, stacks = build_estate(config, profile=EmulatorProfile.from_env())
+        only = os.environ.get(STACKS_ENV)
+        app, stacks = build_estate(
+            config, profile=EmulatorProfile.from_env(), only=only.split(",") if only is not None else None
+        )
         synthesize(app)
+        prune_output(app, stacks)
     except ConfigError as exc:
         print(exc.report(), file=sys.stderr)
         return 2

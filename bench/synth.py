@@ -1,13 +1,17 @@
-"""Synth benchmark: the example estate and a generated estate of N AWS spokes.
+"""Synth benchmark: generated estates of N AWS spokes on both CDK engines, and onboarding one team.
 
-Each measurement runs in a fresh interpreter, so engine import is measured cold (as a user's
-``cdktf synth`` sees it). Phases are reported separately: import (engine + provider bindings),
-construct (building the stacks), synth (aspects + writing JSON), plus peak RSS of the whole process
-tree (Python and the jsii Node runtime). For comparison, the same example estate is also run through
-the cdktf CLI (``npx cdktf synth``), which is what users would otherwise type.
+Each measurement runs in a fresh interpreter, so the engine import is measured cold (as a user's
+``cdktf synth`` sees it). Phases are reported separately: import (engine, AWS bindings and stack
+modules), construct (building the stacks), synth (writing JSON, then the guardrails on it), plus
+the peak RSS of the whole process tree (Python and the jsii Node runtime).
 
-    .venv/bin/python bench/synth.py                 # example estate + 200 spokes
-    .venv/bin/python bench/synth.py --spokes 50     # smaller generated estate
+Rows:
+- ``N spokes``: the hub and N spokes, all constructed and synthesized (what a hub change needs);
+- ``N+1st alone``: an estate of N+1 teams with ``GOVHUB_STACKS`` naming the new team's spoke: the
+  hub is constructed for its facts, no other spoke is, and only that spoke is written.
+
+    .venv/bin/python bench/synth.py                                  # 1, 50, 200, 500 on cdktf and cdktn
+    .venv/bin/python bench/synth.py --spokes 1 50 --engines cdktn    # a quick look
 """
 
 from __future__ import annotations
@@ -33,17 +37,24 @@ engine.provider("aws")
 import hub.stacks.aws, spoke.stacks.aws
 t1 = time.perf_counter()
 from govhub.config import load_config
-from main import build_estate, synthesize
-app, stacks = build_estate(load_config(sys.argv[1]), outdir=sys.argv[2])
+from main import build_estate, prune_output, synthesize
+only = sys.argv[3].split(",") if len(sys.argv) > 3 else None
+app, stacks = build_estate(load_config(sys.argv[1]), outdir=sys.argv[2], only=only)
+built = len(app.node.children)
 t2 = time.perf_counter()
 synthesize(app)
+prune_output(app, stacks)
 t3 = time.perf_counter()
-print(json.dumps({"import": t1 - t0, "construct": t2 - t1, "synth": t3 - t2, "stacks": len(stacks)}))
+print(json.dumps({"engine": engine.ENGINE, "import": t1 - t0, "construct": t2 - t1, "synth": t3 - t2,
+                  "stacks": len(stacks), "built": built}))
 """
 
 
 def generated_config(spokes: int) -> dict:
+    """The example organisation with only its AWS hub and ``spokes`` generated AWS teams."""
     config = yaml.safe_load(EXAMPLE.read_text())
+    config["hubs"] = {"aws": config["hubs"]["aws"]}
+    config["guardrails"]["allowed_regions"] = {"aws": config["guardrails"]["allowed_regions"]["aws"]}
     config["teams"] = [
         {
             "name": f"team-{i:03d}",
@@ -60,11 +71,12 @@ def generated_config(spokes: int) -> dict:
     return config
 
 
-def run_direct(config_path: Path, outdir: Path) -> dict:
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    result, wall, rss = peak_rss_of([sys.executable, "-c", CHILD, str(config_path), str(outdir)], env)
+def run(engine: str, config_path: Path, outdir: Path, only: str | None = None) -> dict:
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "CDK_ENGINE": engine}
+    command = [sys.executable, "-c", CHILD, str(config_path), str(outdir), *([only] if only else [])]
+    result, wall, rss = peak_rss_of(command, env)
     if result.returncode != 0:
-        raise SystemExit(f"synth failed:\n{result.stderr[-2000:]}")
+        raise SystemExit(f"synth on {engine} failed:\n{result.stderr[-2000:]}")
     phases = json.loads(result.stdout.strip().splitlines()[-1])
     resources = sum(
         len(items)
@@ -74,39 +86,56 @@ def run_direct(config_path: Path, outdir: Path) -> dict:
     return {**phases, "wall": wall, "rss_mib": rss, "resources": resources}
 
 
-def run_cli(config_path: Path, outdir: Path) -> dict:
-    env = {**os.environ, "PLATFORM_CONFIG": str(config_path), "CHECKPOINT_DISABLE": "1"}
-    result, wall, rss = peak_rss_of(["npx", "--no-install", "cdktf", "synth", "--output", str(outdir)], env)
-    if result.returncode != 0:
-        raise SystemExit(f"cdktf synth failed:\n{result.stdout[-1000:]}\n{result.stderr[-1000:]}")
-    return {"wall": wall, "rss_mib": rss}
+def growth(rows: list[dict], key: str) -> str:
+    """Seconds (or MiB) per added spoke, between the smallest and largest full estates measured."""
+    full = sorted((r for r in rows if not r["alone"]), key=lambda r: r["spokes"])
+    if len(full) < 2 or full[-1]["spokes"] == full[0]["spokes"]:
+        return "–"
+    a, b = full[0], full[-1]
+    value = (b[key] - a[key]) / (b["spokes"] - a["spokes"])
+    return f"{value * 1000:.0f} ms" if key != "rss_mib" else f"{value:.1f} MiB"
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--spokes", type=int, default=200)
-    parser.add_argument("--no-cli", action="store_true", help="skip the npx cdktf synth comparison")
+    parser.add_argument("--spokes", type=int, nargs="+", default=[1, 50, 200, 500])
+    parser.add_argument("--engines", nargs="+", default=["cdktf", "cdktn"], choices=["cdktf", "cdktn"])
+    parser.add_argument("--alone", type=int, default=200, help="onboard team N+1 onto an estate of N (0: skip)")
     args = parser.parse_args()
-    rows = []
+    rows: list[dict] = []
     with tempfile.TemporaryDirectory() as tmp:
-        tmp_path = Path(tmp)
-        generated = tmp_path / "generated.yaml"
-        generated.write_text(yaml.safe_dump(generated_config(args.spokes)))
-        print("example estate (direct, python main.py) ...", file=sys.stderr, flush=True)
-        rows.append(("example estate", "python (in-process)", run_direct(EXAMPLE, tmp_path / "example")))
-        if not args.no_cli:
-            print("example estate (npx cdktf synth) ...", file=sys.stderr, flush=True)
-            rows.append(("example estate", "npx cdktf synth", run_cli(EXAMPLE, tmp_path / "example-cli")))
-        print(f"{args.spokes} spokes (direct) ...", file=sys.stderr, flush=True)
-        rows.append((f"{args.spokes} AWS spokes", "python (in-process)", run_direct(generated, tmp_path / "generated")))
-    print("| estate | runner | stacks | resources | import s | construct s | synth s | wall s | peak RSS MiB |")
-    print("|---|---|---:|---:|---:|---:|---:|---:|---:|")
-    for estate, runner, r in rows:
-        cell = lambda k, fmt="{:.1f}", r=r: fmt.format(r[k]) if k in r else "–"  # noqa: E731
+        base = Path(tmp)
+        for engine in args.engines:
+            for n in args.spokes:
+                path = base / f"spokes-{n}.yaml"
+                path.write_text(yaml.safe_dump(generated_config(n)))
+                print(f"{engine}: hub + {n} spokes ...", file=sys.stderr, flush=True)
+                rows.append({**run(engine, path, base / f"{engine}-{n}"), "spokes": n, "alone": False})
+            if args.alone:
+                n = args.alone
+                path = base / f"spokes-{n + 1}.yaml"
+                path.write_text(yaml.safe_dump(generated_config(n + 1)))
+                print(f"{engine}: spoke {n + 1} alone ...", file=sys.stderr, flush=True)
+                only = f"spoke-aws-team-{n:03d}"
+                rows.append({**run(engine, path, base / f"{engine}-alone", only), "spokes": n + 1, "alone": True})
+    print(
+        "| engine | estate | stacks built / written | resources written | import s | construct s | synth s "
+        "| construct + synth s | wall s | peak RSS MiB |"
+    )
+    print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for r in rows:
+        estate = f"spoke {r['spokes']} alone" if r["alone"] else f"hub + {r['spokes']} spokes"
         print(
-            f"| {estate} | {runner} | {cell('stacks', '{}')} | {cell('resources', '{}')} | {cell('import')} | "
-            f"{cell('construct')} | {cell('synth')} | {cell('wall')} | {cell('rss_mib', '{:.0f}')} |"
+            f"| {r['engine']} | {estate} | {r['built']} / {r['stacks']} | {r['resources']} | {r['import']:.1f} | "
+            f"{r['construct']:.1f} | {r['synth']:.1f} | {r['construct'] + r['synth']:.1f} | {r['wall']:.1f} | "
+            f"{r['rss_mib']:.0f} |"
         )
+    print()
+    print("| engine | construct per added spoke | synth per added spoke | peak RSS per added spoke |")
+    print("|---|---:|---:|---:|")
+    for engine in args.engines:
+        mine = [r for r in rows if r["engine"] == engine]
+        print(f"| {engine} | {growth(mine, 'construct')} | {growth(mine, 'synth')} | {growth(mine, 'rss_mib')} |")
     return 0
 
 

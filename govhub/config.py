@@ -95,6 +95,20 @@ REGISTRY_DESCRIPTION = (
 )
 
 
+class S3State(_Model):
+    """Where the AWS stacks keep their Terraform state: an S3 bucket, one key per stack, locked with
+    S3's native lock file (Terraform 1.10 and newer; no DynamoDB table)."""
+
+    bucket: Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")] = Field(
+        description="the state bucket (in the governance account; versioned and encrypted by whoever creates it)"
+    )
+    region: NonEmpty | None = Field(default=None, description="the bucket's region (default: the hub's)")
+    prefix: NonEmpty = Field(default="govhub", description="the folder in the bucket; each stack adds <stack>.tfstate")
+    kms_key_id: NonEmpty | None = Field(
+        default=None, description="a KMS key ARN for the state objects (default: the bucket's own encryption)"
+    )
+
+
 class AwsHub(_Model):
     """The AWS side of the governance hub."""
 
@@ -118,6 +132,9 @@ class AwsHub(_Model):
         default="sagemaker", description=REGISTRY_DESCRIPTION.format(native="sagemaker")
     )
     mlflow: MlflowSettings | None = Field(default=None, description="the tracking server, for registry: mlflow")
+    state: S3State | None = Field(
+        default=None, description="the s3 backend for the AWS stacks (needed to synthesize them for a deploy)"
+    )
 
 
 class TeamCi(_Model):
@@ -195,7 +212,7 @@ class AzureHub(_Model):
         default=None, description="the platform repository's CI: federated identities for plans and deploys"
     )
     state: AzureState | None = Field(
-        default=None, description="the azurerm backend for the Azure stacks (default: local state files)"
+        default=None, description="the azurerm backend for the Azure stacks (needed to synthesize them for a deploy)"
     )
     registry: Literal["azureml", "mlflow"] = Field(
         default="azureml", description=REGISTRY_DESCRIPTION.format(native="azureml")
@@ -242,7 +259,9 @@ class GcpHub(_Model):
     access_policy: Annotated[str, StringConstraints(pattern=r"^\d{1,20}$")] | None = Field(
         default=None, description="the organization's Access Context Manager policy number (needed for vpc_sc)"
     )
-    state: GcsState | None = Field(default=None, description="the gcs backend for the GCP stacks (default: local)")
+    state: GcsState | None = Field(
+        default=None, description="the gcs backend for the GCP stacks (needed to synthesize them for a deploy)"
+    )
 
 
 class Hubs(_Model):

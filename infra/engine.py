@@ -92,6 +92,7 @@ TerraformResourceLifecycle = core.TerraformResourceLifecycle
 LocalBackend = core.LocalBackend
 AzurermBackend = core.AzurermBackend
 GcsBackend = core.GcsBackend
+S3Backend = core.S3Backend
 Aspects = core.Aspects
 IAspect = core.IAspect
 Annotations = core.Annotations

@@ -1,9 +1,8 @@
 """Guardrail rules over a synthesized Terraform JSON document.
 
 The rules are plain functions of the resolved stack document (the same JSON that ``cdktf synth``
-writes), so they can be tested without the CDK engine and run the same way on any engine. The
-aspect in :mod:`infra.aspects` applies them at synth time and turns each violation into an error
-annotation on the offending construct, which makes synthesis fail.
+writes), so they can be tested without the CDK engine and run the same way on any engine.
+:mod:`infra.aspects` runs them on every stack right after the synth, and a violation refuses it.
 
 An exception to a rule is an explicit acknowledgement, recorded in the resource's ``//`` comment
 block as ``govhub_acknowledgements: {RULE: reason}``; the reason is therefore visible in the

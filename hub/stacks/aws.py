@@ -521,7 +521,7 @@ class AwsHubStack(engine.TerraformStack):
             tags["risk-tier"] = risk_tier
         return tags
 
-    def _model_package_groups(self, team: Team) -> list[tuple[str, Any, str]]:
+    def _model_package_groups(self, team: Team) -> list[tuple[str, str, str]]:
         """One group per team, plus one per configured use case; each is registrable only by the team."""
         wanted: list[tuple[str | None, str, str]] = [
             (None, highest_tier(team.risk_tiers), f"models of team {team.name}")
@@ -538,15 +538,16 @@ class AwsHubStack(engine.TerraformStack):
                 tags=self._team_tags(team, tier),
             )
             package_arns = f"arn:aws:sagemaker:{self.region}:{self.account}:model-package/{group_name}/*"
+            group_ref, group_arn = group.model_package_group_name, group.arn  # read once: round trips
             aws.sagemaker_model_package_group_policy.SagemakerModelPackageGroupPolicy(
                 self,
                 f"model-group-{group_name}-policy",
-                model_package_group_name=group.model_package_group_name,
+                model_package_group_name=group_ref,
                 resource_policy=iam.document(
                     iam.statement(
                         "AllowTeamToDescribe",
                         MODEL_REGISTRY_TEAM_ACTIONS,
-                        [group.arn, package_arns],
+                        [group_arn, package_arns],
                         principals={"AWS": iam.account_root(self.team_accounts[team.name])},
                     ),
                     self._only_the_service(
@@ -556,11 +557,11 @@ class AwsHubStack(engine.TerraformStack):
                             "sagemaker:UpdateModelPackage",
                             "sagemaker:DeleteModelPackage",
                         ],
-                        [group.arn, package_arns],
+                        [group_arn, package_arns],
                     ),
                 ),
             )
-            groups.append((group.model_package_group_name, group, package_arns))
+            groups.append((group_ref, group_arn, package_arns))
         return groups
 
     # ----------------------------------------------------------------- events
@@ -701,7 +702,7 @@ class AwsHubStack(engine.TerraformStack):
 
         bundle = lambda_bundle.build(self.config)
         audit, artifacts, key = self.audit_bucket.arn, self.artifact_bucket.arn, self.key.arn
-        groups = [g.arn for team in self.groups.values() for _, g, _ in team]
+        groups = [arn for team in self.groups.values() for _, arn, _ in team]
         packages = [p for team in self.groups.values() for _, _, p in team]
         log_group = aws.cloudwatch_log_group.CloudwatchLogGroup(
             self,
@@ -868,7 +869,7 @@ class AwsHubStack(engine.TerraformStack):
         """The people's and pipelines' roles. None of them writes the registry, the audit log or the
         model cards: every change goes through the hub service (``InvokeHubService``)."""
         audit, artifacts, key = self.audit_bucket.arn, self.artifact_bucket.arn, self.key.arn
-        groups = [g.arn for team in self.groups.values() for _, g, _ in team]
+        groups = [arn for team in self.groups.values() for _, arn, _ in team]
         packages = [p for team in self.groups.values() for _, _, p in team]
         read_registry = (
             iam.statement(
@@ -1067,7 +1068,7 @@ class AwsHubStack(engine.TerraformStack):
                         "sagemaker:DescribeModelPackageGroup",
                         "sagemaker:ListModelPackages",
                     ],
-                    [*(g.arn for _, g, _ in groups), *(p for _, _, p in groups)],
+                    [*(arn for _, arn, _ in groups), *(p for _, _, p in groups)],
                 ),
                 iam.statement("UploadToOwnInbox", "s3:PutObject", f"{artifacts}/{keys.inbox_prefix(team.name)}*"),
                 iam.statement(
@@ -1110,7 +1111,7 @@ class AwsHubStack(engine.TerraformStack):
                 ci_deployer_role_arn=self.roles["ci-deployer"].arn,
                 submit_role_arn=self.roles[f"submit-{team.name}"].arn,
                 model_package_group_names=tuple(n for n, _, _ in groups),
-                model_package_group_arns=tuple(g.arn for _, g, _ in groups),
+                model_package_group_arns=tuple(arn for _, arn, _ in groups),
                 model_package_arn_patterns=tuple(p for _, _, p in groups),
             )
         return AwsHubFacts(teams=teams)

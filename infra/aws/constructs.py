@@ -102,13 +102,14 @@ class SecureBucket(engine.Construct):
         )
         self.name: str = self.bucket.bucket
         self.arn: str = self.bucket.arn
+        bucket_id = self.bucket.id  # one engine round trip, not one per resource below
         aws.s3_bucket_versioning.S3BucketVersioningA(
-            self, "versioning", bucket=self.bucket.id, provider=provider, versioning_configuration={"status": "Enabled"}
+            self, "versioning", bucket=bucket_id, provider=provider, versioning_configuration={"status": "Enabled"}
         )
         aws.s3_bucket_server_side_encryption_configuration.S3BucketServerSideEncryptionConfigurationA(
             self,
             "encryption",
-            bucket=self.bucket.id,
+            bucket=bucket_id,
             provider=provider,
             rule=[
                 {
@@ -120,7 +121,7 @@ class SecureBucket(engine.Construct):
         self.public_access_block = aws.s3_bucket_public_access_block.S3BucketPublicAccessBlock(
             self,
             "public-access-block",
-            bucket=self.bucket.id,
+            bucket=bucket_id,
             provider=provider,
             block_public_acls=True,
             block_public_policy=True,
@@ -130,7 +131,7 @@ class SecureBucket(engine.Construct):
         aws.s3_bucket_ownership_controls.S3BucketOwnershipControls(
             self,
             "ownership",
-            bucket=self.bucket.id,
+            bucket=bucket_id,
             provider=provider,
             rule={"object_ownership": "BucketOwnerEnforced"},
         )
@@ -138,7 +139,7 @@ class SecureBucket(engine.Construct):
             aws.s3_bucket_object_lock_configuration.S3BucketObjectLockConfigurationA(
                 self,
                 "object-lock",
-                bucket=self.bucket.id,
+                bucket=bucket_id,
                 provider=provider,
                 rule={"default_retention": {"mode": "COMPLIANCE", "days": object_lock_days}},
             )
@@ -148,7 +149,7 @@ class SecureBucket(engine.Construct):
         aws.s3_bucket_lifecycle_configuration.S3BucketLifecycleConfiguration(
             self,
             "lifecycle",
-            bucket=self.bucket.id,
+            bucket=bucket_id,
             provider=provider,
             rule=[
                 {
@@ -162,13 +163,13 @@ class SecureBucket(engine.Construct):
         )
         # Object-level events go to EventBridge, where governance rules can react to them.
         aws.s3_bucket_notification.S3BucketNotification(
-            self, "notifications", bucket=self.bucket.id, eventbridge=True, provider=provider
+            self, "notifications", bucket=bucket_id, eventbridge=True, provider=provider
         )
         statements = [iam.deny_insecure_transport(self.arn, f"{self.arn}/*"), *policy_statements]
         self.policy = aws.s3_bucket_policy.S3BucketPolicy(
             self,
             "policy",
-            bucket=self.bucket.id,
+            bucket=bucket_id,
             policy=iam.document(*statements),
             provider=provider,
             depends_on=[self.public_access_block],

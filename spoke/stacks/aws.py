@@ -127,13 +127,14 @@ class AwsSpokeStack(engine.TerraformStack):
             enable_dns_support=True,
             tags={**self.tags, "Name": f"govhub-{self.team.name}"},
         )
-        aws.default_security_group.DefaultSecurityGroup(self, "default-sg", vpc_id=vpc.id, tags=self.tags)
+        vpc_id = vpc.id  # references are read once: each read is a round trip to the engine
+        aws.default_security_group.DefaultSecurityGroup(self, "default-sg", vpc_id=vpc_id, tags=self.tags)
         blocks = list(net.subnets(new_prefix=net.prefixlen + 2))[:2]
         subnets = [
             aws.subnet.Subnet(
                 self,
                 f"private-{i}",
-                vpc_id=vpc.id,
+                vpc_id=vpc_id,
                 cidr_block=str(block),
                 availability_zone=f"{self.region}{'ab'[i]}",
                 map_public_ip_on_launch=False,
@@ -141,17 +142,19 @@ class AwsSpokeStack(engine.TerraformStack):
             )
             for i, block in enumerate(blocks)
         ]
-        routes = aws.route_table.RouteTable(self, "private-routes", vpc_id=vpc.id, tags=self.tags)
-        for i, subnet in enumerate(subnets):
+        subnet_ids = [s.id for s in subnets]
+        routes = aws.route_table.RouteTable(self, "private-routes", vpc_id=vpc_id, tags=self.tags)
+        routes_id = routes.id
+        for i, subnet_id in enumerate(subnet_ids):
             aws.route_table_association.RouteTableAssociation(
-                self, f"private-{i}-routes", subnet_id=subnet.id, route_table_id=routes.id
+                self, f"private-{i}-routes", subnet_id=subnet_id, route_table_id=routes_id
             )
-        self._flow_logs(vpc)
+        self._flow_logs(vpc_id)
         sg = aws.security_group.SecurityGroup(
             self,
             "workspace-sg",
             name=f"govhub-{self.team.name}-workspace",
-            vpc_id=vpc.id,
+            vpc_id=vpc_id,
             tags=self.tags,
             description="SageMaker workspace: HTTPS inside the VPC only",
             ingress=[
@@ -173,30 +176,31 @@ class AwsSpokeStack(engine.TerraformStack):
                 }
             ],
         )
+        sg_id = sg.id
         aws.vpc_endpoint.VpcEndpoint(
             self,
             "endpoint-s3",
-            vpc_id=vpc.id,
+            vpc_id=vpc_id,
             service_name=f"com.amazonaws.{self.region}.s3",
             vpc_endpoint_type="Gateway",
-            route_table_ids=[routes.id],
+            route_table_ids=[routes_id],
             tags=self.tags,
         )
         for service in INTERFACE_ENDPOINTS:
             aws.vpc_endpoint.VpcEndpoint(
                 self,
                 f"endpoint-{service.replace('.', '-')}",
-                vpc_id=vpc.id,
+                vpc_id=vpc_id,
                 service_name=f"com.amazonaws.{self.region}.{service}",
                 vpc_endpoint_type="Interface",
                 private_dns_enabled=True,
-                subnet_ids=[s.id for s in subnets],
-                security_group_ids=[sg.id],
+                subnet_ids=subnet_ids,
+                security_group_ids=[sg_id],
                 tags=self.tags,
             )
         return vpc, subnets, sg
 
-    def _flow_logs(self, vpc: Any) -> None:
+    def _flow_logs(self, vpc_id: str) -> None:
         """Every packet decision in the workspace network goes to an encrypted, retained log group."""
         group = aws.cloudwatch_log_group.CloudwatchLogGroup(
             self,
@@ -206,6 +210,7 @@ class AwsSpokeStack(engine.TerraformStack):
             kms_key_id=self.key.arn,
             tags=self.tags,
         )
+        group_arn = group.arn
         role = ServiceRole(
             self,
             "flow-log-role",
@@ -217,17 +222,17 @@ class AwsSpokeStack(engine.TerraformStack):
                 iam.statement(
                     "WriteFlowLogs",
                     ["logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"],
-                    [group.arn, f"{group.arn}:*"],
+                    [group_arn, f"{group_arn}:*"],
                 )
             ],
         )
         aws.flow_log.FlowLog(
             self,
             "flow-log",
-            vpc_id=vpc.id,
+            vpc_id=vpc_id,
             traffic_type="ALL",
             log_destination_type="cloud-watch-logs",
-            log_destination=group.arn,
+            log_destination=group_arn,
             iam_role_arn=role.arn,
             tags=self.tags,
         )

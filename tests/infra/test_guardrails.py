@@ -1,4 +1,4 @@
-"""Guardrail aspects: one compliant and one non-compliant fixture per rule, checked as whole sets.
+"""Guardrails: one compliant and one non-compliant fixture per rule, checked as whole sets.
 
 Resources are named for their expected outcome (``*-pass``, ``*-fail-N``, ``*-acknowledged``), in the
 style of checkov's example folders; the test compares the full set of violations with the names.
@@ -31,14 +31,15 @@ DENY_ALL = json.dumps(
 
 @pytest.fixture(scope="module")
 def fixture_stack(tmp_path_factory: pytest.TempPathFactory):
-    """A stack holding a pass and a fail case for every rule, synthesized with the aspect applied."""
+    """A stack holding a pass and a fail case for every rule, synthesized with the guardrails applied."""
     from infra import engine
     from infra.aspects import acknowledge, apply_guardrails
     from infra.aws.constructs import SecureBucket
     from main import EstateError, synthesize
 
     aws = engine.provider("aws")
-    app = engine.App(outdir=str(tmp_path_factory.mktemp("guardrails")))
+    out = tmp_path_factory.mktemp("guardrails")
+    app = engine.App(outdir=str(out))
     stack = engine.TerraformStack(app, "guardrail-fixtures")
     aws.provider.AwsProvider(stack, "aws", region="eu-west-1")
     key = "arn:aws:kms:eu-west-1:111111111111:key/abc"
@@ -86,11 +87,11 @@ def fixture_stack(tmp_path_factory: pytest.TempPathFactory):
     aspect = apply_guardrails(stack, REQUIRED)
     with pytest.raises(EstateError) as refused:
         synthesize(app)
-    return aspect, str(refused.value), stack.to_terraform()
+    return aspect, str(refused.value), stack.to_terraform(), out
 
 
 def test_each_rule_flags_exactly_its_failing_fixtures(fixture_stack) -> None:
-    aspect, _, _ = fixture_stack
+    aspect, _, _, _ = fixture_stack
     found = {(v.rule, v.address.split(".")[1]) for v in aspect.violations}
     assert found == {
         ("GR-S3-ENCRYPTION", "bucket-fail-1"),
@@ -105,7 +106,7 @@ def test_each_rule_flags_exactly_its_failing_fixtures(fixture_stack) -> None:
 
 
 def test_synthesis_is_refused_with_precise_messages(fixture_stack) -> None:
-    _, message, _ = fixture_stack
+    _, message, _, out = fixture_stack
     assert message.startswith("synthesis refused by the guardrails:")
     assert (
         "[GR-TAGS] aws_sqs_queue.queue-fail-1 (guardrail-fixtures/queue-fail-1): missing required tag(s) cost-centre"
@@ -116,10 +117,13 @@ def test_synthesis_is_refused_with_precise_messages(fixture_stack) -> None:
     assert "statement 'Admin' in inline_policy[0]" in message
     assert "acknowledge(resource, RULE, reason)" in message
     assert "Traceback" not in message
+    # the refused stack's output is gone, so that nobody plans or deploys it by mistake
+    assert "output of the stacks named above was removed" in message
+    assert not (out / "stacks" / "guardrail-fixtures").exists()
 
 
 def test_acknowledged_exception_passes_and_its_reason_is_in_the_output(fixture_stack) -> None:
-    aspect, _, doc = fixture_stack
+    aspect, _, doc, _ = fixture_stack
     assert not any("policy-acknowledged" in v.address for v in aspect.violations)
     body = resources(doc, "aws_iam_policy")["policy-acknowledged"]
     assert body["//"]["govhub_acknowledgements"] == {

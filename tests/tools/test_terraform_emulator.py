@@ -350,13 +350,9 @@ def test_default_synth_output_has_no_emulator_settings(estate_dir: Path) -> None
             assert not emulator_keys & set(provider), (stack.name, emulator_keys & set(provider))
             assert "allowed_account_ids" in provider or "${" in provider["assume_role"][0]["role_arn"]
         assert doc["terraform"]["required_providers"]["aws"]["version"] != "5.100.0"
-        assert (
-            doc["terraform"]
-            .get("backend", {})
-            .get("local", {})
-            .get("path", "")
-            .endswith(f"terraform.{stack.name}.tfstate")
-        )
+        # the platform.yaml's remote state, never a local file (the emulator profile alone uses local state)
+        assert set(doc["terraform"]["backend"]) == {"s3"}, stack.name
+        assert doc["terraform"]["backend"]["s3"]["key"] == f"govhub/{stack.name}.tfstate"
 
 
 def test_missing_mirror_names_exactly_what_is_missing(tmp_path: Path) -> None:
