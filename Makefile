@@ -57,7 +57,7 @@ $(PY_STAMP): pyproject.toml requirements.lock infra/requirements.txt
 	@echo "==> Python environment ($(VENV))"
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] in ((3, 11), (3, 12)), "Python 3.11 or 3.12 is required, found " + sys.version.split()[0]'
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	@$(PY) -m pip install --quiet --disable-pip-version-check -c requirements.lock -e '.[aws,azure,gcp,mlflow,test]' \
+	@$(PY) -m pip install --quiet --disable-pip-version-check -c requirements.lock -e '.[aws,azure,gcp,mlflow,spark,test]' \
 	  -r infra/requirements.txt
 	@touch $@
 

@@ -136,3 +136,12 @@ def gcs_endpoint(tmp_path_factory: pytest.TempPathFactory) -> Any:
 
     with fake_gcs(tmp_path_factory.mktemp("fake-gcs")) as url:
         yield url
+
+
+@pytest.fixture(scope="session")
+def spark() -> Any:
+    """One Spark session in local mode (local[2]) per test session."""
+    from tools.servers import spark_local
+
+    with spark_local("local[2]") as session:
+        yield session

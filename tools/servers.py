@@ -14,6 +14,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 
 def free_port() -> int:
@@ -130,3 +131,30 @@ def fake_gcs(root: Path) -> Iterator[str]:
     cmd += ["-port", str(port), "-external-url", url, "-log-level", "warn"]
     with _serve(cmd, root, f"{url}/storage/v1/b"):
         yield url
+
+
+@contextlib.contextmanager
+def spark_local(master: str = "local[2]") -> Iterator[Any]:
+    """A Spark session in local mode (pyspark's bundled Spark, on the machine's Java 17), stopped after."""
+    try:
+        from pyspark.sql import SparkSession
+    except ImportError:
+        missing(
+            "pyspark is not installed: run `make test` (it installs the pinned pyspark) or pip install 'govhub[spark]'"
+        )
+    if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
+        missing("Java is not installed: Spark needs Java 17 (Debian: apt-get install openjdk-17-jre-headless)")
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)  # the workers need this venv's pyarrow
+    spark = (
+        SparkSession.builder.master(master)
+        .appName("govhub-tests")
+        .config("spark.ui.enabled", "false")
+        .config("spark.sql.shuffle.partitions", "8")
+        .config("spark.driver.memory", "2g")
+        .getOrCreate()
+    )
+    spark.sparkContext.setLogLevel("ERROR")
+    try:
+        yield spark
+    finally:
+        spark.stop()

@@ -104,6 +104,14 @@ def _profile(args: argparse.Namespace) -> int:
     return 0
 
 
+def _source(text: str) -> Any:
+    """A table argument: a local path, or for the Spark engine a URI (s3://, abfss://, gs://) or a table
+    name, kept as text (a Path would fold the URI's double slash)."""
+    from pathlib import Path
+
+    return text if "://" in text else Path(text)
+
+
 def _evaluate(args: argparse.Namespace) -> int:
     from pathlib import Path
 
@@ -133,17 +141,23 @@ def _evaluate(args: argparse.Namespace) -> int:
             )
         else:
             spec = EvaluationSpec(
-                predictions=Path(args.predictions),
+                predictions=_source(args.predictions),
                 label=args.label,
                 score=args.score,
                 prediction=args.prediction,
                 sensitive=tuple(args.sensitive),
                 threshold=args.threshold,
-                baseline=Path(args.baseline) if args.baseline else None,
+                baseline=_source(args.baseline) if args.baseline else None,
                 profile=Path(args.baseline_profile) if args.baseline_profile else None,
-                current=Path(args.current) if args.current else None,
+                current=_source(args.current) if args.current else None,
             )
-            evidence = evaluate(spec, model={k: str(v) for k, v in (card.get("model") or {}).items()})
+            model = {k: str(v) for k, v in (card.get("model") or {}).items()}
+            if args.engine == "spark":
+                from govhub.evaluator import spark
+
+                evidence = spark.evaluate(spec, model=model, master=args.spark_master)
+            else:
+                evidence = evaluate(spec, model=model)
     except (EvaluationInputError, PolicyError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -232,6 +246,16 @@ def add_commands(sub: Any) -> Any:
         "--baseline-profile", help="the baseline's profile (`govhub profile`) instead of the table: drift sorts less"
     )
     ev.add_argument("--current", help="current/serving table (for drift and data quality)")
+    ev.add_argument(
+        "--engine",
+        choices=("local", "spark"),
+        default="local",
+        help="local (default: one process, pyarrow and numpy) or spark (PySpark: parquet paths or URIs, or "
+        "tables; the same evidence, exact, from aggregations that merge)",
+    )
+    ev.add_argument(
+        "--spark-master", help="Spark master for --engine spark, e.g. local[4] (default: the environment's)"
+    )
     ev.add_argument("--label", help="the true label column (0/1)")
     ev.add_argument("--score", help="the score column (probability of the positive class)")
     ev.add_argument("--prediction", help="the predicted label column, when there is no score")

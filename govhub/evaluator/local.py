@@ -26,7 +26,9 @@ __all__ = [
     "Columns",
     "EvaluationInputError",
     "EvaluationSpec",
+    "drift_metrics",
     "evaluate",
+    "fairness_metrics",
     "feature_drift",
     "groups_of",
 ]
@@ -103,7 +105,7 @@ def evaluate(spec: EvaluationSpec, model: dict[str, str] | None = None) -> Evide
     for name, value in m.performance(y, y_pred, score).items():
         metrics.append(Metric(name=name, value=value, provenance=prov(f"scikit-learn {name}")))
     for column in spec.sensitive:
-        metrics += _fairness(groups_of(frame[column]), column, y, y_pred, prov)
+        metrics += fairness_metrics(m.GroupCounts.compute(groups_of(frame[column]), y, y_pred), column, prov)
     del frame, y, y_pred, score  # the drift below reads its own columns, a feature at a time
     if (spec.baseline or spec.profile) and spec.current:
         metrics += _drift_and_quality(spec)
@@ -176,8 +178,8 @@ def _scores(frame, spec: EvaluationSpec) -> np.ndarray:
     return values
 
 
-def _fairness(groups, column: str, y: np.ndarray, y_pred: np.ndarray, prov) -> list[Metric]:
-    counts = m.GroupCounts.compute(groups, y, y_pred)
+def fairness_metrics(counts: m.GroupCounts, column: str, prov) -> list[Metric]:
+    """Clarify's and fairlearn's group metrics for one sensitive column, from its confusion counts."""
     out: list[Metric] = []
     for i, value in enumerate(counts.values):
         group = {column: value}
@@ -299,9 +301,13 @@ def _drift_and_quality(spec: EvaluationSpec) -> list[Metric]:
         # CSV has no column layout: parse each file once for every feature rather than once per feature
         cur = cur.read(features)
         base = base if profile is not None else base.read(features)
-    prov = _provenance(spec.current)
+    return drift_metrics(feature_drift(base, cur, features, profile=profile), _provenance(spec.current))
+
+
+def drift_metrics(results: dict[str, dict], prov) -> list[Metric]:
+    """The quality and drift metrics of each feature, from :func:`feature_drift`'s numbers."""
     out: list[Metric] = []
-    for feature, result in feature_drift(base, cur, features, profile=profile).items():
+    for feature, result in results.items():
         out.append(
             Metric(
                 name="quality.missing_rate",

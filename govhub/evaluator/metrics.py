@@ -109,17 +109,22 @@ def performance(y_true: np.ndarray, y_pred: np.ndarray, y_score: np.ndarray | No
     y_true = y_true.astype(np.int64)
     y_pred = y_pred.astype(np.int64)
     tn, fp, fn, tp = (int(x) for x in np.bincount(y_true * 2 + y_pred, minlength=4))
+    out = confusion_metrics(tn, fp, fn, tp)
+    if y_score is not None:
+        out["roc_auc"] = roc_auc(y_true, y_score)
+        out["log_loss"] = log_loss(y_true, y_score)
+    return out
+
+
+def confusion_metrics(tn: int, fp: int, fn: int, tp: int) -> dict[str, float]:
+    """Accuracy, precision, recall and F1 from the confusion counts (scikit-learn's zero_division=0)."""
     n = tn + fp + fn + tp
-    out = {
+    return {
         "accuracy": (tp + tn) / n,
         "precision": tp / (tp + fp) if tp + fp else 0.0,
         "recall": tp / (tp + fn) if tp + fn else 0.0,
         "f1": 2 * tp / (2 * tp + fp + fn) if 2 * tp + fp + fn else 0.0,
     }
-    if y_score is not None:
-        out["roc_auc"] = roc_auc(y_true, y_score)
-        out["log_loss"] = log_loss(y_true, y_score)
-    return out
 
 
 def roc_auc(y_true: np.ndarray, y_score: np.ndarray) -> float:

@@ -118,6 +118,28 @@ def test_every_aws_stack_validates_and_plans(deployed) -> None:
         assert f"Plan: {n} to add, 0 to change, 0 to destroy." in plan, name
 
 
+def test_a_new_spoke_synthesized_alone_plans_against_the_deployed_hub(deployed, example_config) -> None:
+    """Onboarding at scale: GOVHUB_STACKS names one spoke; it is synthesized without the other spokes,
+    equals the whole estate's synth of it, and plans against the hub's state on the emulator."""
+    from main import build_estate, prune_output, synthesize
+
+    start = time.perf_counter()
+    profile = EmulatorProfile(endpoint=deployed["endpoint"], state_dir=deployed["base"] / "state")
+    out = deployed["base"] / "alone"
+    app, stacks = build_estate(example_config, outdir=out, profile=profile, only=["spoke-aws-claims"])
+    assert [c.node.id for c in app.node.children] == ["hub-aws", "spoke-aws-claims"]
+    synthesize(app)
+    prune_output(app, stacks)
+    doc = json.loads((out / "stacks" / "spoke-aws-claims" / "cdk.tf.json").read_text())
+    assert doc == deployed["docs"]["spoke-aws-claims"]
+    tf = Terraform(out / "stacks" / "spoke-aws-claims", deployed["cli"])
+    tf.init()
+    plan = tf.plan().stdout
+    TIMINGS["one spoke alone: synth, init, plan"] = time.perf_counter() - start
+    n = sum(len(items) for items in doc["resource"].values())
+    assert f"Plan: {n} to add, 0 to change, 0 to destroy." in plan
+
+
 def test_excluded_resources_are_still_planned(deployed) -> None:
     hub_plan = deployed["plans"]["hub-aws"]
     assert (
