@@ -11,6 +11,7 @@ venv (.cache/tools/bench: evidently 0.7.23, fairlearn 0.15.0, smclarify 0.5); ou
     .venv/bin/python bench/evaluate.py --rows 1000000
     .venv/bin/python bench/evaluate.py --rows 1000000 10000000
     .venv/bin/python bench/evaluate.py --rows 100000000 --only-ours     # about 34 GB of parquet on disk
+    .venv/bin/python bench/evaluate.py --rows 1000000 3000000 10000000 --spark-only   # local vs Spark local[2]
 """
 
 from __future__ import annotations
@@ -78,6 +79,30 @@ t1 = time.perf_counter()
 evaluate(EvaluationSpec(predictions=d / "predictions.parquet", label="label", sensitive=("group",), score="score",
                         profile=profile, current=d / "current.parquet"))
 print(json.dumps({"seconds": time.perf_counter() - t1, "profile_seconds": t1 - t0}))
+"""
+
+SPARK = r"""
+import json, os, sys, time, urllib.request
+from pathlib import Path
+sys.path.insert(0, sys.argv[2])
+os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+t0 = time.perf_counter()
+from pyspark.sql import SparkSession
+spark = (SparkSession.builder.master("local[2]").appName("govhub-bench").config("spark.driver.memory", "6g")
+         .config("spark.sql.shuffle.partitions", "8").getOrCreate())
+spark.sparkContext.setLogLevel("ERROR")
+from govhub.evaluator import spark as engine
+from govhub.evaluator.local import EvaluationSpec
+d = Path(sys.argv[1])
+t1 = time.perf_counter()
+engine.evaluate(EvaluationSpec(predictions=d / "predictions.parquet", label="label", sensitive=("group",), score="score",
+                               baseline=d / "baseline.parquet", current=d / "current.parquet"), spark=spark)
+t2 = time.perf_counter()
+context = spark.sparkContext
+stages = json.load(urllib.request.urlopen(f"{context.uiWebUrl}/api/v1/applications/{context.applicationId}/stages"))
+print(json.dumps({"seconds": t2 - t1, "startup_seconds": t1 - t0, "stages": len(stages),
+                  "shuffle_bytes": sum(s.get("shuffleWriteBytes", 0) for s in stages),
+                  "input_bytes": sum(s.get("inputBytes", 0) for s in stages)}))
 """
 
 FAIRLEARN_EVIDENTLY = (
@@ -175,7 +200,13 @@ def main() -> int:
         help="address-space cap per runner, so a runner that needs more fails instead of the machine",
     )
     parser.add_argument("--only-ours", action="store_true", help="skip the competitors (e.g. for 100M rows)")
+    parser.add_argument("--spark", action="store_true", help="also run the Spark engine on local[2]")
+    parser.add_argument(
+        "--spark-only", action="store_true", help="only the local engine and the Spark engine (a scaling curve)"
+    )
     args = parser.parse_args()
+    args.only_ours = args.only_ours or args.spark_only
+    args.spark = args.spark or args.spark_only
     if not args.only_ours and not BENCH_PY.exists():
         raise SystemExit(
             f"{BENCH_PY} is missing: python3 -m venv .cache/tools/bench && .cache/tools/bench/bin/pip "
@@ -191,9 +222,15 @@ def main() -> int:
             print("  govhub local evaluator ...", file=sys.stderr, flush=True)
             cap = args.memory_limit_gib
             ours = measure(sys.executable, OURS, folder, cap)
-            print("  govhub local evaluator with a baseline profile ...", file=sys.stderr, flush=True)
-            profiled = measure(sys.executable, OURS_PROFILED, folder, cap)
             skipped = {"failed": "skipped (--only-ours)", "seconds": float("nan"), "rss_mib": 0.0, "wall": 0.0}
+            profiled = dict(skipped)
+            if not args.spark_only:
+                print("  govhub local evaluator with a baseline profile ...", file=sys.stderr, flush=True)
+                profiled = measure(sys.executable, OURS_PROFILED, folder, cap)
+            on_spark = dict(skipped)
+            if args.spark:
+                print("  govhub Spark engine, local[2] ...", file=sys.stderr, flush=True)
+                on_spark = measure(sys.executable, SPARK, folder, None)
             fe, sc = dict(skipped), dict(skipped)
             if not args.only_ours:
                 print("  fairlearn MetricFrame + Evidently DataDriftPreset ...", file=sys.stderr, flush=True)
@@ -212,6 +249,15 @@ def main() -> int:
             f"+ drift (25 features) | {ours['seconds']:.2f} | "
             f"{ours['rss_mib']:.0f} | – |"
         )
+        if "failed" not in on_spark:
+            print(
+                f"| {rows_fmt} | govhub spark, local[2] | the same on Spark (session start-up of "
+                f"{on_spark['startup_seconds']:.1f} s not included; {on_spark['stages']} stages, "
+                f"{on_spark['input_bytes'] / 2**20:.0f} MiB read, {on_spark['shuffle_bytes'] / 2**20:.1f} MiB shuffled) | "
+                f"{on_spark['seconds']:.2f} | {on_spark['rss_mib']:.0f} (JVM + Python) | – |"
+            )
+        elif args.spark:
+            print(f"| {rows_fmt} | govhub spark, local[2] | did not complete: {on_spark['failed']} | – | – | – |")
         if "failed" not in profiled:
             print(
                 f"| {rows_fmt} | govhub local | the same with a baseline profile (made once at training, "

@@ -32,12 +32,13 @@ RECORD = ".govhub-template.json"
 CLOUDS = vocabulary.CLOUDS
 TIERS = vocabulary.PROJECT_TIERS  # prohibited use cases get no project
 CI_FILES = {"github-actions": ".github", "gitlab-ci": ".gitlab-ci.yml"}
-# Per cloud: the training pipeline (train, gates, submit to the hub), then the deploy pipeline (verify the
-# hub's signed prod attestation, then serve).
+# Per cloud: the training pipeline (train, gates, submit to the hub), the deploy pipeline (verify the
+# hub's signed prod attestation, then serve), and the evaluation step on Spark (`govhub evaluate --engine
+# spark` for tables beyond one process's memory).
 PIPELINE_FILES = {
-    "aws": ("sagemaker_pipeline.json", "sagemaker_deploy_pipeline.json"),
-    "azure": ("azureml_pipeline.yml", "azureml_deploy.yml"),
-    "gcp": ("vertex_pipeline.py", "vertex_deploy_pipeline.py"),
+    "aws": ("sagemaker_pipeline.json", "sagemaker_deploy_pipeline.json", "sagemaker_spark_evaluation.json"),
+    "azure": ("azureml_pipeline.yml", "azureml_deploy.yml", "azureml_spark_evaluation.yml"),
+    "gcp": ("vertex_pipeline.py", "vertex_deploy_pipeline.py", "dataproc_spark_evaluation.json"),
 }
 DEPENDENCY_MANAGERS = ("pip", "uv")
 

@@ -311,6 +311,11 @@ def current_pack(svc: Services, tier: str) -> PolicyPack:
     return found[0]
 
 
+# Lineage that each registry version carries as its own metadata; baseline_profile is the sha256 of the
+# training data's baseline profile (`govhub profile`, a folder named by it), which drift checks use.
+LINEAGE_METADATA = ("data_version", "code_commit", "training_job", "baseline_profile")
+
+
 def _context(svc: Services, team: str, use_case: str | None, card: Mapping[str, Any], tier: str) -> GateContext:
     _, case, _ = _platform(svc).use_case(team, use_case)
     lineage = {k: str(x) for k, x in (card.get("lineage") or {}).items()}
@@ -448,7 +453,7 @@ def submit(svc: Services, sub: Submission, today: date | None = None) -> SubmitR
         "policy-digest": pack.digest,
         "author": author,
         "submitter": submitter,
-        **{k.replace("_", "-"): x for k, x in lineage.items() if k in ("data_version", "code_commit", "training_job")},
+        **{k.replace("_", "-"): x for k, x in lineage.items() if k in LINEAGE_METADATA},
     }
     mv = svc.registry.register(
         group,

@@ -8,7 +8,9 @@ Every metric comes from counts:
   many values lie below it and computes its exact rank statistics alone (no single-partition window,
   no ``approxQuantile``);
 - log loss: one sum; categorical drift: counts per category.
-What reaches the driver is small: a few rows per group, per partition and per category.
+What reaches the driver is small: a few rows per group, per partition and per category. The code that
+runs on the executors needs only numpy and pyarrow (every Spark runtime with Arrow has both): govhub
+itself is installed on the driver only.
 
 Inputs are parquet files or folders (``s3://``, ``abfss://``, ``gs://`` or local paths, whatever the
 session can read) or catalog tables. The provenance names the engine and the Spark version.
@@ -62,7 +64,7 @@ def session(master: str | None = None) -> Any:
         from pyspark.sql import SparkSession
     except ImportError:
         raise EvaluationInputError(ERR_SPARK_MISSING) from None
-    if (master or "local").startswith("local"):  # local workers run this interpreter (with pyarrow)
+    if master and master.startswith("local"):  # local workers run this interpreter (numpy, pyarrow)
         os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     builder = SparkSession.builder.appName("govhub-evaluate")
     if master:
@@ -136,15 +138,15 @@ def evaluate(
     prov = _provenance(spark, source)
     frame = source.frame
     types = dict(frame.dtypes)
-    y = F.col(spec.label).try_cast("double")
+    y = _try_double(spec.label)
     if spec.score:
         if types[spec.score] == "boolean":
             raise EvaluationInputError(ERR_BOOL_SCORE.format(file=spec.predictions, column=spec.score))
-        s = F.col(spec.score).try_cast("double")
+        s = _try_double(spec.score)
         pred = F.when(s >= spec.threshold, 1).otherwise(0)
     else:
         s = F.lit(None).cast("double")
-        pred = F.col(str(spec.prediction)).try_cast("double")
+        pred = _try_double(str(spec.prediction))
     rows = frame.select(
         y.alias("y"), s.alias("s"), pred.alias("p"), *(F.col(c).alias(f"g{i}") for i, c in enumerate(spec.sensitive))
     )
@@ -209,6 +211,14 @@ def evaluate(
     return Evidence(model=model or {}, metrics=tuple(metrics))
 
 
+def _try_double(column: str) -> Any:
+    """``column`` as a double, null where it does not parse: SQL's try_cast (Spark 3.2+), so the engine
+    also runs on the Spark 3.4/3.5 runtimes of managed services; Column.try_cast is Spark 4 only."""
+    from pyspark.sql import functions as F  # noqa: N812
+
+    return F.expr(f"try_cast(`{column.replace('`', '``')}` AS DOUBLE)")
+
+
 def _require(source: _Input, columns: Sequence[str], file: Path | str) -> None:
     present = source.frame.columns
     for column in columns:
@@ -254,62 +264,77 @@ def _log_loss(rows: Any, n: int) -> float:
 
 
 # ----------------------------------------------------------------------------- ordered counts
+#
+# A table of counts per (segment, value): ``f`` (an int: the feature, or 0) and ``v`` (a double), with
+# integer count columns. It is range-partitioned on (f, v), so each partition holds one slice of each
+# segment's value order, and checkpointed, so that the passes below see the same partitions.
 
 
-def _ordered(counted: Any, key: str, columns: Sequence[str]) -> tuple[Any, dict[int, np.ndarray]]:
-    """``counted`` (one row per distinct ``key``, with integer ``columns``) range-partitioned in key
-    order and checkpointed, and for each partition the counts of every column below it."""
-    ranged = counted.repartitionByRange(PARTITIONS, key).sortWithinPartitions(key).localCheckpoint(eager=True)
+def _ordered(
+    counted: Any, columns: Sequence[str]
+) -> tuple[Any, dict[tuple[int, int], np.ndarray], dict[int, np.ndarray]]:
+    """``counted`` ordered and checkpointed; the counts below each (partition, segment), and each segment's totals."""
+    ranged = counted.repartitionByRange(PARTITIONS, "f", "v").sortWithinPartitions("f", "v").localCheckpoint(eager=True)
     width = len(columns)
 
     def totals(batches: Any) -> Any:
         import pyarrow as pa
         from pyspark import TaskContext
 
-        sums = np.zeros(width, dtype=np.int64)
+        segments, counts = [], []
         for batch in batches:
-            for j, column in enumerate(columns):
-                sums[j] += int(np.asarray(batch.column(column)).sum())
+            segments.append(np.asarray(batch.column("f"), dtype=np.int64))
+            counts.append(np.column_stack([np.asarray(batch.column(c), dtype=np.int64) for c in columns]))
+        if not segments or not sum(len(s) for s in segments):
+            return
+        f, c = np.concatenate(segments), np.concatenate(counts)
+        part = TaskContext.get().partitionId()  # type: ignore[union-attr]
+        starts = np.flatnonzero(np.concatenate(([True], f[1:] != f[:-1])))
+        sums = np.add.reduceat(c, starts, axis=0)
         yield pa.RecordBatch.from_pylist(
-            [{"part": _partition(TaskContext.get()), **{c: int(v) for c, v in zip(columns, sums, strict=True)}}]
+            [
+                {"part": part, "f": int(f[s]), **{col: int(v) for col, v in zip(columns, row, strict=True)}}
+                for s, row in zip(starts, sums, strict=True)
+            ]
         )
 
-    schema = "part long, " + ", ".join(f"{c} long" for c in columns)
-    found = sorted((r["part"], [r[c] for c in columns]) for r in ranged.mapInArrow(totals, schema).collect())
-    offsets, running = {}, np.zeros(width, dtype=np.int64)
-    for part, sums in found:
-        offsets[part] = running.copy()
-        running += np.asarray(sums, dtype=np.int64)
-    return ranged, offsets
-
-
-def _partition(context: Any) -> int:
-    if context is None:  # only inside a Spark task
-        raise RuntimeError("no Spark task context: the function must run in mapInArrow")
-    return int(context.partitionId())
+    schema = "part long, f long, " + ", ".join(f"{c} long" for c in columns)
+    found = sorted((r["part"], r["f"], [r[c] for c in columns]) for r in ranged.mapInArrow(totals, schema).collect())
+    offsets: dict[tuple[int, int], np.ndarray] = {}
+    running: dict[int, np.ndarray] = {}
+    for part, f, sums in found:
+        below = running.setdefault(f, np.zeros(width, dtype=np.int64))
+        offsets[(part, f)] = below.copy()
+        running[f] = below + np.asarray(sums, dtype=np.int64)
+    return ranged, offsets, running
 
 
 def _per_partition(
-    ranged: Any, offsets: dict[int, np.ndarray], key: str, columns: Sequence[str], fn: Callable, schema: str
-) -> list:
-    """``fn(values, cumulative counts incl. each row, counts below the partition)`` on each partition's
-    rows in key order; returns every row ``fn`` yields."""
+    ranged: Any, offsets: dict[tuple[int, int], np.ndarray], columns: Sequence[str], fn: Callable, schema: str
+) -> list[dict]:
+    """``fn(segment, values, cumulative counts up to each value, counts below this slice)`` on every
+    slice of every segment, in value order, where the slices lie; returns every row ``fn`` gives."""
     width = len(columns)
 
     def run(batches: Any) -> Any:
         import pyarrow as pa
         from pyspark import TaskContext
 
-        part = _partition(TaskContext.get())
-        keys, counts = [], []
+        segments, keys, counts = [], [], []
         for batch in batches:
-            keys.append(np.asarray(batch.column(key)))
+            segments.append(np.asarray(batch.column("f"), dtype=np.int64))
+            keys.append(np.asarray(batch.column("v")))
             counts.append(np.column_stack([np.asarray(batch.column(c), dtype=np.int64) for c in columns]))
-        values = np.concatenate(keys) if keys else np.empty(0)
-        if len(values) == 0:
+        if not segments or not sum(len(s) for s in segments):
             return
-        cumulative = np.cumsum(np.concatenate(counts), axis=0) + offsets.get(part, np.zeros(width, dtype=np.int64))
-        rows = fn(values, cumulative, offsets.get(part, np.zeros(width, dtype=np.int64)))
+        f, v, c = np.concatenate(segments), np.concatenate(keys), np.concatenate(counts)
+        part = TaskContext.get().partitionId()  # type: ignore[union-attr]
+        bounds = [*np.flatnonzero(np.concatenate(([True], f[1:] != f[:-1]))), len(f)]
+        rows: list[dict] = []
+        for start, end in zip(bounds[:-1], bounds[1:], strict=True):
+            segment = int(f[start])
+            below = offsets.get((part, segment), np.zeros(width, dtype=np.int64))
+            rows += fn(segment, v[start:end], np.cumsum(c[start:end], axis=0) + below, below)
         if rows:
             yield pa.RecordBatch.from_pylist(rows)
 
@@ -324,19 +349,23 @@ def _roc_auc(rows: Any, positives: int, negatives: int) -> float:
     counted = rows.groupBy("s").agg(
         F.sum(F.col("y").cast("long")).alias("pos"), F.sum((1 - F.col("y")).cast("long")).alias("neg")
     )
-    ranged, offsets = _ordered(counted, "s", ["pos", "neg"])
+    counted = counted.select(F.lit(0).cast("long").alias("f"), F.col("s").alias("v"), "pos", "neg")
+    ranged, offsets, _ = _ordered(counted, ["pos", "neg"])
 
-    def partial(values: np.ndarray, cumulative: np.ndarray, below: np.ndarray) -> list[dict]:
+    def partial(segment: int, values: np.ndarray, cumulative: np.ndarray, below: np.ndarray) -> list[dict]:
         neg_upto = cumulative[:, 1]
         pos = np.diff(np.concatenate(([below[0]], cumulative[:, 0])))
         neg = np.diff(np.concatenate(([below[1]], neg_upto)))
         return [{"twice": int(np.sum(pos * (2 * (neg_upto - neg) + neg)))}]
 
-    twice = sum(r["twice"] for r in _per_partition(ranged, offsets, "s", ["pos", "neg"], partial, "twice long"))
+    twice = sum(r["twice"] for r in _per_partition(ranged, offsets, ["pos", "neg"], partial, "twice long"))
     return twice / (2 * positives * negatives)
 
 
 # ----------------------------------------------------------------------------- drift
+#
+# All features at once: each table is read once into a long form (feature id, value), so the number of
+# Spark jobs does not grow with the number of features.
 
 
 def _drift_and_quality(spark: Any, spec: EvaluationSpec) -> list[Metric]:
@@ -348,10 +377,18 @@ def _drift_and_quality(spark: Any, spec: EvaluationSpec) -> list[Metric]:
     _require(base, features, spec.baseline)
     _require(cur, features, spec.current)
     base_types, cur_types = dict(base.frame.dtypes), dict(cur.frame.dtypes)
-    results = {}
+    numeric = {f: _numeric(base_types[f]) for f in features}
+    cur_numeric = {f: _numeric(cur_types[f]) for f in features}
+    results = _quality(cur.frame, features, numeric, cur_numeric)
+    drifts: dict[str, dict] = {}
+    numeric_features = [f for f in features if numeric[f]]
+    if numeric_features:
+        drifts.update(_numeric_drifts(base.frame, cur.frame, numeric_features, cur_numeric))
+    categorical = [f for f in features if not numeric[f]]
+    if categorical:
+        drifts.update(_categorical_drifts(base.frame, cur.frame, categorical))
     for feature in features:
-        numeric = _numeric(base_types[feature])
-        results[feature] = _feature(base.frame, cur.frame, feature, numeric, _numeric(cur_types[feature]))
+        results[feature].update(drifts[feature])
     return drift_metrics(results, _provenance(spark, cur))
 
 
@@ -359,108 +396,148 @@ def _numeric(spark_type: str) -> bool:
     return spark_type.split("(")[0] in NUMERIC_TYPES
 
 
-def _feature(base: Any, cur: Any, feature: str, numeric: bool, cur_numeric: bool) -> dict:
+def _quality(cur: Any, features: Sequence[str], numeric: dict, cur_numeric: dict) -> dict[str, dict]:
+    """Missing and type-error rates of every feature of the current table, in one aggregation."""
     from pyspark.sql import functions as F  # noqa: N812
 
-    column = F.col(feature)
-    parsed = column.try_cast("double") if numeric else column
-    missing = column.isNull() | (F.isnan(column) if cur_numeric else F.lit(False))
-    quality = cur.agg(
-        F.count(F.lit(1)).alias("n"),
-        F.sum(F.when(missing, 1).otherwise(0)).alias("missing"),
-        F.sum(F.when(parsed.isNull() & column.isNotNull(), 1).otherwise(0)).alias("bad"),
-    ).first()
-    n = int(quality["n"])
-    out: dict = {
-        "numeric": numeric,
-        "quality.missing_rate": quality["missing"] / n if n else float("nan"),
-        "quality.type_error_rate": quality["bad"] / n if numeric and not cur_numeric and n else 0.0,
-    }
-    try:
-        if numeric:
-            edges: list[float] = []
-            out["drift"] = _numeric_drift(base, cur, feature, cur_numeric, edges)
-            out["edges"] = edges
-        else:
-            counts = [
-                {
-                    r["v"]: int(r["count"])
-                    for r in side.select(F.col(feature).alias("v")).dropna().groupBy("v").count().collect()
-                }
-                for side in (base, cur)
-            ]
-            out["drift"] = m.categorical_drift_of_counts(*counts)
-    except ValueError as exc:
-        out["error"] = str(exc)
+    exprs = [F.count(F.lit(1)).alias("n")]
+    for i, feature in enumerate(features):
+        column = F.col(feature)
+        missing = column.isNull() | (F.isnan(column) if cur_numeric[feature] else F.lit(False))
+        exprs.append(F.sum(F.when(missing, 1).otherwise(0)).alias(f"m{i}"))
+        if numeric[feature] and not cur_numeric[feature]:
+            bad = _try_double(feature).isNull() & column.isNotNull()
+            exprs.append(F.sum(F.when(bad, 1).otherwise(0)).alias(f"b{i}"))
+    row = cur.agg(*exprs).first()
+    n = int(row["n"])
+    out = {}
+    for i, feature in enumerate(features):
+        typed = numeric[feature] and not cur_numeric[feature]
+        out[feature] = {
+            "numeric": numeric[feature],
+            "quality.missing_rate": row[f"m{i}"] / n if n else float("nan"),
+            "quality.type_error_rate": row[f"b{i}"] / n if typed and n else 0.0,
+        }
     return out
 
 
-def _numeric_drift(base: Any, cur: Any, feature: str, cur_numeric: bool, edges_out: list[float]) -> dict[str, float]:
-    """:func:`govhub.evaluator.metrics.numeric_drift` from counts per distinct value of both samples."""
+def _long(frame: Any, features: Sequence[str], value: Callable[[str], Any]) -> Any:
+    """(f, v) rows: feature i's value ``value(name)`` for every row, from one scan of ``frame``."""
     from pyspark.sql import functions as F  # noqa: N812
 
-    def values(frame: Any, flag: int, parse: bool) -> Any:
-        v = F.col(feature).try_cast("double") if parse else F.col(feature).cast("double")
-        kept = frame.select(v.alias("v")).where(F.col("v").isNotNull() & ~F.isnan("v"))
-        return kept.select("v", F.lit(flag).alias("side"))
+    pairs = [F.struct(F.lit(i).cast("long").alias("f"), value(name).alias("v")) for i, name in enumerate(features)]
+    return frame.select(F.explode(F.array(*pairs)).alias("x")).select("x.f", "x.v")
 
-    pooled = values(base, 0, False).unionByName(values(cur, 1, not cur_numeric))
-    counted = pooled.groupBy("v").agg(
+
+def _numeric_drifts(base: Any, cur: Any, features: Sequence[str], cur_numeric: dict) -> dict[str, dict]:
+    """:func:`govhub.evaluator.metrics.numeric_drift` of every feature, from counts per distinct value."""
+    from pyspark.sql import functions as F  # noqa: N812
+
+    def kept(frame: Any, side: int, parse: bool) -> Any:
+        pairs = _long(
+            frame,
+            features,
+            lambda name: _try_double(name) if parse and not cur_numeric[name] else F.col(name).cast("double"),
+        )
+        return pairs.where(F.col("v").isNotNull() & ~F.isnan("v")).withColumn("side", F.lit(side))
+
+    pooled = kept(base, 0, False).unionByName(kept(cur, 1, True))
+    counted = pooled.groupBy("f", "v").agg(
         F.sum(F.when(F.col("side") == 0, 1).otherwise(0).cast("long")).alias("nb"),
         F.sum(F.col("side").cast("long")).alias("nc"),
     )
-    ranged, offsets = _ordered(counted, "v", ["nb", "nc"])
-    nb, nc = _totals(ranged)
-    if nb == 0 or nc == 0:
-        raise ValueError("no non-missing values to compare")
-    # the baseline deciles, interpolated as numpy.quantile does: values at two ranks each
-    position = np.linspace(0, 1, m.PSI_BINS + 1)[1:-1] * (nb - 1)
-    low = np.floor(position).astype(np.int64)
-    high = np.minimum(low + 1, nb - 1)
-    ranks = sorted({int(r) for r in (*low, *high)})
+    ranged, offsets, totals = _ordered(counted, ["nb", "nc"])
+    sizes = {i: (int(totals[i][0]), int(totals[i][1])) if i in totals else (0, 0) for i in range(len(features))}
+    # the baseline deciles, interpolated as numpy.quantile does: the values at two ranks for each
+    plans = {}
+    for i, (nb, _) in sizes.items():
+        if nb:
+            position = np.linspace(0, 1, m.PSI_BINS + 1)[1:-1] * (nb - 1)
+            low = np.floor(position).astype(np.int64)
+            plans[i] = (position, low, np.minimum(low + 1, nb - 1))
+    ranks = {i: sorted({int(r) for r in (*low, *high)}) for i, (_, low, high) in plans.items()}
 
-    def scan(keys: np.ndarray, cumulative: np.ndarray, below: np.ndarray) -> list[dict]:
+    def scan(segment: int, keys: np.ndarray, cumulative: np.ndarray, below: np.ndarray) -> list[dict]:
+        nb, nc = sizes[segment]
         gap = np.abs(cumulative[:, 0] * nc - cumulative[:, 1] * nb)
-        rows = [{"kind": 0, "rank": 0, "value": 0.0, "gap": int(gap.max())}]
+        rows = [{"f": segment, "kind": 0, "rank": 0, "value": 0.0, "gap": int(gap.max())}]
         upto = cumulative[:, 0]
-        for rank in ranks:  # the value at 0-based rank r: the first whose count up to it exceeds r
+        for rank in ranks.get(segment, ()):  # the value at 0-based rank r: the first whose count up to it exceeds r
             if below[0] <= rank < upto[-1]:
-                rows.append(
-                    {"kind": 1, "rank": rank, "value": float(keys[np.searchsorted(upto, rank, side="right")]), "gap": 0}
-                )
+                value = float(keys[np.searchsorted(upto, rank, side="right")])
+                rows.append({"f": segment, "kind": 1, "rank": rank, "value": value, "gap": 0})
         return rows
 
-    found = _per_partition(ranged, offsets, "v", ["nb", "nc"], scan, "kind long, rank long, value double, gap long")
-    best = max(r["gap"] for r in found if r["kind"] == 0)
-    at = {r["rank"]: r["value"] for r in found if r["kind"] == 1}
-    lo_v, hi_v = np.array([at[int(r)] for r in low]), np.array([at[int(r)] for r in high])
-    edges = np.unique(lo_v + (hi_v - lo_v) * (position - low))
-    edges_out.extend(float(e) for e in edges)
-    cuts = (
-        ranged.agg(
-            *(
-                F.sum(F.when(F.col("v") <= float(e), F.col(c)).otherwise(0)).alias(f"{c}{i}")
-                for i, e in enumerate(edges)
-                for c in ("nb", "nc")
-            )
-        ).first()
-        if len(edges)
-        else {}
-    )
-    b_cuts = np.array([int(cuts[f"nb{i}"]) for i in range(len(edges))], dtype=np.int64)
-    c_cuts = np.array([int(cuts[f"nc{i}"]) for i in range(len(edges))], dtype=np.int64)
-    b = np.diff(np.concatenate(([0], b_cuts, [nb]))) / nb
-    c = np.diff(np.concatenate(([0], c_cuts, [nc]))) / nc
-    return {
-        "drift.psi": m.psi(b, c),
-        "drift.psi_bins": float(len(edges) + 1),
-        "drift.ks_statistic": float(best / (nb * nc)),
-        "drift.linf": float(np.max(np.abs(c - b))),
-    }
+    found = _per_partition(ranged, offsets, ["nb", "nc"], scan, "f long, kind long, rank long, value double, gap long")
+    gaps: dict[int, int] = {}
+    at: dict[tuple[int, int], float] = {}
+    for r in found:
+        if r["kind"] == 0:
+            gaps[r["f"]] = max(gaps.get(r["f"], 0), r["gap"])
+        else:
+            at[(r["f"], r["rank"])] = r["value"]
+    edges: dict[int, np.ndarray] = {}
+    for i, (position, low, high) in plans.items():
+        lo_v = np.array([at[(i, int(r))] for r in low])
+        hi_v = np.array([at[(i, int(r))] for r in high])
+        edges[i] = np.unique(lo_v + (hi_v - lo_v) * (position - low))
+
+    # how many values of each side lie at or below each edge: the running count at the edge in every slice
+    # that starts at or below it; the largest of those is the exact count (a slice above the edge says nothing)
+    def at_edges(segment: int, keys: np.ndarray, cumulative: np.ndarray, below: np.ndarray) -> list[dict]:
+        found_edges = edges.get(segment)
+        if found_edges is None or not len(found_edges):
+            return []
+        index = np.searchsorted(keys, found_edges, side="right")
+        return [
+            {"f": segment, "k": k, "nb": int(cumulative[i - 1, 0]), "nc": int(cumulative[i - 1, 1])}
+            for k, i in enumerate(index)
+            if i > 0
+        ]
+
+    cuts: dict[tuple[int, int], tuple[int, int]] = {}
+    for r in _per_partition(ranged, offsets, ["nb", "nc"], at_edges, "f long, k long, nb long, nc long"):
+        key = (r["f"], r["k"])
+        old = cuts.get(key, (0, 0))
+        cuts[key] = (max(old[0], r["nb"]), max(old[1], r["nc"]))
+    out: dict[str, dict] = {}
+    for i, feature in enumerate(features):
+        nb, nc = sizes[i]
+        if nb == 0 or nc == 0:
+            out[feature] = {"error": "no non-missing values to compare"}
+            continue
+        k = len(edges[i])
+        b_cuts = np.array([cuts.get((i, j), (0, 0))[0] for j in range(k)], dtype=np.int64)
+        c_cuts = np.array([cuts.get((i, j), (0, 0))[1] for j in range(k)], dtype=np.int64)
+        b = np.diff(np.concatenate(([0], b_cuts, [nb]))) / nb
+        c = np.diff(np.concatenate(([0], c_cuts, [nc]))) / nc
+        out[feature] = {
+            "edges": [float(e) for e in edges[i]],
+            "drift": {
+                "drift.psi": m.psi(b, c),
+                "drift.psi_bins": float(k + 1),
+                "drift.ks_statistic": float(gaps[i] / (nb * nc)),
+                "drift.linf": float(np.max(np.abs(c - b))),
+            },
+        }
+    return out
 
 
-def _totals(ranged: Any) -> tuple[int, int]:
+def _categorical_drifts(base: Any, cur: Any, features: Sequence[str]) -> dict[str, dict]:
+    """Counts per category of every categorical feature on both sides, one aggregation per side."""
     from pyspark.sql import functions as F  # noqa: N812
 
-    row = ranged.agg(F.sum("nb").alias("nb"), F.sum("nc").alias("nc")).first()
-    return int(row["nb"] or 0), int(row["nc"] or 0)
+    tallies: list[dict[int, dict]] = []
+    for frame in (base, cur):
+        pairs = _long(frame, features, lambda name: F.col(name).cast("string")).where(F.col("v").isNotNull())
+        counted: dict[int, dict] = {}
+        for r in pairs.groupBy("f", "v").count().collect():
+            counted.setdefault(r["f"], {})[r["v"]] = int(r["count"])
+        tallies.append(counted)
+    out: dict[str, dict] = {}
+    for i, feature in enumerate(features):
+        try:
+            out[feature] = {"drift": m.categorical_drift_of_counts(tallies[0].get(i, {}), tallies[1].get(i, {}))}
+        except ValueError as exc:
+            out[feature] = {"error": str(exc)}
+    return out

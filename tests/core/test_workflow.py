@@ -62,7 +62,12 @@ CARD = {
     "evaluation_data": "holdout 2025",
     "ethical_considerations": "reviewed by the ethics board",
     "assets": {"evaluation_report": "eval.html"},
-    "lineage": {"data_version": "v3", "code_commit": "abc1234", "training_job": "tj-credit-7"},
+    "lineage": {
+        "data_version": "v3",
+        "code_commit": "abc1234",
+        "training_job": "tj-credit-7",
+        "baseline_profile": "ab" * 32,
+    },
 }
 PLAN = """schedule: daily
 baseline: s3://fraud-data/baseline.parquet
@@ -138,6 +143,7 @@ def test_submission_registers_cross_account_with_decision_and_lineage(hub: MotoH
         "tj-credit-7",
         "v3",
     )
+    assert md["govhub:baseline-profile"] == "ab" * 32  # the digest-named baseline profile, on the version
     assert md["govhub:submitter"] == "ci-pipeline" and md["govhub:author"] == "dana@acme.example"
     sm = hub.admin.client("sagemaker")
     described = sm.describe_model_package(ModelPackageName=mv.arn)

@@ -453,10 +453,13 @@ def test_hub_publishes_the_pipeline_templates_to_the_artifact_store(hub: dict) -
         == {
             "pipelines/1.0.0/aws/sagemaker_pipeline.json.j2",
             "pipelines/1.0.0/aws/sagemaker_deploy_pipeline.json.j2",
+            "pipelines/1.0.0/aws/sagemaker_spark_evaluation.json.j2",
             "pipelines/1.0.0/azure/azureml_pipeline.yml.j2",
             "pipelines/1.0.0/azure/azureml_deploy.yml.j2",
+            "pipelines/1.0.0/azure/azureml_spark_evaluation.yml.j2",
             "pipelines/1.0.0/gcp/vertex_pipeline.py.j2",
             "pipelines/1.0.0/gcp/vertex_deploy_pipeline.py.j2",
+            "pipelines/1.0.0/gcp/dataproc_spark_evaluation.json.j2",
         }
     )
     for key, body in objects.items():

@@ -205,3 +205,60 @@ def test_vertex_deploy_pipeline_compiles_and_deploys_only_after_verification(tmp
     verified = tasks["deploy"]["inputs"]["parameters"]["verified_artifact"]["taskOutputParameter"]
     assert verified["producerTask"] == "verify-attestation"
     assert '"attest", "verify"' in json.dumps(spec) or "attest" in json.dumps(spec)
+
+
+# ----------------------------------------------------------------------------- the evaluation step on Spark
+
+
+def _spark_args(args: list[str]) -> dict[str, str]:
+    """The `govhub evaluate` flags of a Spark variant, parsed by the CLI's own parser (so a misspelt flag fails)."""
+    from govhub.cli import build_parser
+
+    parsed = build_parser().parse_args(["evaluate", *args])
+    return vars(parsed)
+
+
+def test_sagemaker_spark_evaluation_runs_the_spark_engine_and_validates(tmp_path: Path, monkeypatch) -> None:
+    project = new_project(context("aws", "github-actions", "high"), tmp_path)
+    definition = json.loads((project / "pipelines" / "sagemaker_spark_evaluation.json").read_text())
+    (step,) = definition["Steps"]
+    command = step["Arguments"]["AppSpecification"]["ContainerEntrypoint"]
+    assert command[:2] == ["govhub", "evaluate"]
+    args = _spark_args(command[2:])
+    assert (args["engine"], args["spark_master"], args["tier"]) == ("spark", "local[*]", "high")
+    local_paths = {i["S3Input"]["LocalPath"] for i in step["Arguments"]["ProcessingInputs"]}
+    assert {args["predictions"], args["baseline"], args["current"]} == local_paths
+    _validate_sagemaker(definition, monkeypatch)
+
+
+def test_azureml_spark_evaluation_loads_as_a_spark_job(tmp_path: Path) -> None:
+    from azure.ai.ml import load_job
+    from azure.ai.ml.entities import Spark, SparkJob
+
+    project = new_project(context("azure", "gitlab-ci", "limited"), tmp_path)
+    job = load_job(source=project / "pipelines" / "azureml_spark_evaluation.yml")
+    assert isinstance(job, (Spark, SparkJob)) and job.type == "spark"
+    package = project.name.replace("-", "_")
+    assert job.entry.entry == f"{package}/evaluate_spark.py"
+    assert (project / "src" / package / "evaluate_spark.py").is_file()
+    assert job.resources.runtime_version == "3.5"  # Python 3.11: govhub's minimum
+    assert set(job.inputs) == {"predictions", "baseline", "current"} and set(job.outputs) == {"decision"}
+    args = job.args.replace("${{inputs.", "/mnt/").replace("${{outputs.", "/mnt/").replace("}}", "")
+    parsed = _spark_args(args.split())
+    assert parsed["tier"] == "limited" and parsed["predictions"] == "/mnt/predictions"
+
+
+def test_dataproc_spark_evaluation_is_a_valid_batch(tmp_path: Path) -> None:
+    from google.cloud import dataproc_v1
+
+    project = new_project(context("gcp", "github-actions", "high"), tmp_path)
+    text = (project / "pipelines" / "dataproc_spark_evaluation.json").read_text()
+    batch = dataproc_v1.Batch.from_json(text)  # the real message: an unknown or misspelt field is refused
+    assert batch.runtime_config.version == "3.0"  # Spark 4.0 and Python 3.12
+    assert batch.pyspark_batch.main_python_file_uri.endswith("/evaluate_spark.py")
+    parsed = _spark_args(list(batch.pyspark_batch.args))
+    assert parsed["tier"] == "high" and parsed["predictions"].startswith("gs://")
+    from google.protobuf.json_format import ParseError
+
+    with pytest.raises(ParseError, match='no field named "pysparkBatchh"'):
+        dataproc_v1.Batch.from_json(text.replace('"pysparkBatch"', '"pysparkBatchh"'))

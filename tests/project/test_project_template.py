@@ -37,6 +37,7 @@ COMMON = {
     "src/{pkg}/data.py",
     "src/{pkg}/train.py",
     "src/{pkg}/evaluate.py",
+    "src/{pkg}/evaluate_spark.py",
     "tests/test_train.py",
     "data/sample.csv",
     "governance.yaml",
@@ -282,6 +283,7 @@ def test_update_shows_and_applies_a_newer_template_and_keeps_user_changes(tmp_pa
         "governance.yaml",
         "pipelines/sagemaker_pipeline.json",
         "pipelines/sagemaker_deploy_pipeline.json",
+        "pipelines/sagemaker_spark_evaluation.json",
     }
     assert plan.conflicts == ["README.md"] and set(plan.added) == {"CONTRIBUTING.md"}
     assert (

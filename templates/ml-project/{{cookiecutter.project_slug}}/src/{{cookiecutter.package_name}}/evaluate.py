@@ -29,8 +29,13 @@ def lineage() -> dict[str, str]:
         except (OSError, subprocess.CalledProcessError):
             commit = "uncommitted"
     digest = hashlib.sha256(data.SAMPLE.read_bytes()).hexdigest()[:16]
-    return {"data_version": f"sample-{digest}", "code_commit": commit,
-            "training_job": os.environ.get("TRAINING_JOB", "local-training")}
+    out = {"data_version": f"sample-{digest}", "code_commit": commit,
+           "training_job": os.environ.get("TRAINING_JOB", "local-training")}
+    trained = ARTIFACTS / "training.json"
+    profile = json.loads(trained.read_text()).get("baseline_profile") if trained.exists() else None
+    if profile and Path(profile).is_dir():  # the folder is named by its manifest's sha256
+        out["baseline_profile"] = Path(profile).name  # the hub keeps it on the model version
+    return out
 
 
 def baseline() -> list[str]:
