@@ -48,7 +48,7 @@ EXPECTED_HUB_RESOURCES = {
     "aws_s3_bucket_policy": 3,
     "aws_s3_bucket_public_access_block": 3,
     "aws_s3_bucket_server_side_encryption_configuration": 3,
-    "aws_s3_object": 6,
+    "aws_s3_object": 9,  # the pipeline templates: three per cloud
     "aws_s3_bucket_versioning": 3,
     "aws_sagemaker_model_package_group": 5,
     "aws_sagemaker_model_package_group_policy": 5,
