@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from govhub.config import ConfigError, PlatformConfig, load_config
+from govhub.config import AwsHub, AzureHub, ConfigError, GcpHub, PlatformConfig, load_config
 from tools.emulator import EmulatorProfile, EmulatorUnavailable
 
 DEFAULT_CONFIG = "platform.yaml"
@@ -54,8 +54,7 @@ def build_estate(
         spokes = [t for t in config.teams_on(cloud) if hub_wanted or f"spoke-{cloud}-{t.name}" in wanted]
         if not hub_wanted and not spokes:
             continue
-        if profile is None:
-            _require_state(config, cloud)
+        hub_config = _require_state(config, cloud) if profile is None else None
         hub = hub_cls(app, config)
         cloud_stacks = [hub]
         for team in spokes:
@@ -66,8 +65,8 @@ def build_estate(
         for stack in cloud_stacks:
             if profile is not None:
                 apply_profile(stack, profile)
-            else:
-                remote_backend(stack, config, cloud)
+            elif hub_config is not None:
+                remote_backend(stack, hub_config)
         built.update({stack.node.id: stack for stack in cloud_stacks})
     return app, {name: stack for name, stack in built.items() if name in wanted}
 
@@ -111,54 +110,52 @@ STATE_EXAMPLES = {
 }
 
 
-def _require_state(config: PlatformConfig, cloud: str) -> None:
+def _require_state(config: PlatformConfig, cloud: str) -> AwsHub | AzureHub | GcpHub:
+    """The cloud's hub, which must name its remote state."""
     hub = config.hubs.for_cloud(cloud)
-    if hub is not None and hub.state is None:
+    assert hub is not None  # the caller iterates config.hubs.clouds
+    if hub.state is None:
         raise EstateError(
             f"{os.environ.get('PLATFORM_CONFIG', DEFAULT_CONFIG)}: hubs.{cloud}.state is not set, and the {cloud} stacks keep "
             f"their Terraform state remotely, never in a local file. Add e.g. `{STATE_EXAMPLES[cloud]}` under "
             f"hubs.{cloud} (the bucket or storage account must exist before the first deploy)"
         )
+    return hub
 
 
-def remote_backend(stack: Any, config: PlatformConfig, cloud: str) -> None:
-    """The backend of one stack: one state object per stack in its hub's ``state``; the spokes read
-    the hub's outputs from there (the engine's cross-stack references become remote-state reads)."""
+def remote_backend(stack: Any, hub: AwsHub | AzureHub | GcpHub) -> None:
+    """The backend of one stack: one state object per stack in its hub's ``state`` (checked by
+    :func:`_require_state`); the spokes read the hub's outputs from there (the engine's cross-stack
+    references become remote-state reads)."""
     from infra import engine
 
     stack_id = stack.node.id
-    if cloud == "aws":
-        aws = config.hubs.aws
-        assert aws is not None and aws.state is not None
+    if isinstance(hub, AwsHub) and hub.state is not None:
         engine.S3Backend(
             stack,
-            bucket=aws.state.bucket,
-            key=f"{aws.state.prefix}/{stack_id}.tfstate",
-            region=aws.state.region or aws.region,
+            bucket=hub.state.bucket,
+            key=f"{hub.state.prefix}/{stack_id}.tfstate",
+            region=hub.state.region or hub.region,
             encrypt=True,
-            kms_key_id=aws.state.kms_key_id,
+            kms_key_id=hub.state.kms_key_id,
         )
         # S3-native locking (Terraform 1.10+); CDKTF 0.21's S3Backend predates the argument, so it
         # is set the same way on both engines.
         stack.add_override("terraform.backend.s3.use_lockfile", True)
-    elif cloud == "azure":
-        azure = config.hubs.azure
-        assert azure is not None and azure.state is not None
+    elif isinstance(hub, AzureHub) and hub.state is not None:
         engine.AzurermBackend(
             stack,
-            resource_group_name=azure.state.resource_group,
-            storage_account_name=azure.state.storage_account,
-            container_name=azure.state.container,
+            resource_group_name=hub.state.resource_group,
+            storage_account_name=hub.state.storage_account,
+            container_name=hub.state.container,
             key=f"{stack_id}.tfstate",
-            subscription_id=azure.subscription_id,
-            tenant_id=azure.tenant_id,
+            subscription_id=hub.subscription_id,
+            tenant_id=hub.tenant_id,
             use_azuread_auth=True,
             use_oidc=True,
         )
-    else:
-        gcp = config.hubs.gcp
-        assert gcp is not None and gcp.state is not None
-        engine.GcsBackend(stack, bucket=gcp.state.bucket, prefix=f"{gcp.state.prefix}/{stack_id}")
+    elif isinstance(hub, GcpHub) and hub.state is not None:
+        engine.GcsBackend(stack, bucket=hub.state.bucket, prefix=f"{hub.state.prefix}/{stack_id}")
 
 
 def prune_output(app: Any, stacks: dict[str, Any]) -> None:

@@ -21,8 +21,8 @@ from typing import Any
 from infra import engine
 from infra.guardrails import ACK_KEY, Violation, check_document, iter_resources, validate_acknowledgement
 
-# Provider prefixes of resource types whose bindings tell whether the type takes tags.
-_BINDINGS = {"aws": "aws", "azurerm": "azurerm", "google": "google"}
+# Providers (the resource type's prefix) whose bindings tell whether the type takes tags.
+_BINDINGS = frozenset({"aws", "azurerm", "google"})
 # Hand-written resources (infra.azure.azapi): the ARM type decides, and the resource carries ``tags``
 # exactly when its type takes them.
 _TAGGED_WHEN_SET = frozenset({"azapi_resource"})
@@ -98,7 +98,7 @@ def taggable_type(rtype: str) -> bool:
     prefix, _, rest = rtype.partition("_")
     if prefix not in _BINDINGS or not rest:
         return False
-    package = engine.provider(_BINDINGS[prefix]).__name__
+    package = engine.provider(prefix).__name__
     try:
         module = importlib.import_module(f"{package}.{rest}")
     except ImportError:

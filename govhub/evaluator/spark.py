@@ -91,17 +91,13 @@ def _read(spark: Any, source: Path | str) -> _Input:
     text = str(source)
     local = Path(text)
     try:
-        if "://" in text:
-            frame = spark.read.parquet(text)
-            listing = "\n".join(sorted(frame.inputFiles()))
-            digest = hashlib.sha256(listing.encode()).hexdigest()
-            return _Input(frame, text, digest, "sha256 of the sorted input file list")
-        if local.exists():
+        if local.exists() and "://" not in text:
             frame = spark.read.parquet(str(local.resolve()))
             return _Input(frame, local.resolve().as_uri(), _local_digest(local), "sha256 of the data")
-        frame = spark.table(text)
+        frame = spark.read.parquet(text) if "://" in text else spark.table(text)
         listing = "\n".join(sorted(frame.inputFiles()))
-        return _Input(frame, f"table:{text}", hashlib.sha256(listing.encode()).hexdigest(), "file list")
+        digest = hashlib.sha256(listing.encode()).hexdigest()
+        return _Input(frame, text if "://" in text else f"table:{text}", digest, "sha256 of the sorted input file list")
     except (PySparkException, Py4JJavaError) as exc:  # AnalysisException and friends: one line, what to do
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise EvaluationInputError(

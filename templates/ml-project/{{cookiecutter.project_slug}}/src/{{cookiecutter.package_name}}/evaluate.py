@@ -31,19 +31,24 @@ def lineage() -> dict[str, str]:
     digest = hashlib.sha256(data.SAMPLE.read_bytes()).hexdigest()[:16]
     out = {"data_version": f"sample-{digest}", "code_commit": commit,
            "training_job": os.environ.get("TRAINING_JOB", "local-training")}
-    trained = ARTIFACTS / "training.json"
-    profile = json.loads(trained.read_text()).get("baseline_profile") if trained.exists() else None
-    if profile and Path(profile).is_dir():  # the folder is named by its manifest's sha256
-        out["baseline_profile"] = Path(profile).name  # the hub keeps it on the model version
+    profile = baseline_profile()
+    if profile is not None:  # the folder is named by its manifest's sha256
+        out["baseline_profile"] = profile.name  # the hub keeps it on the model version
     return out
 
 
-def baseline() -> list[str]:
-    """The baseline profile that training made (each feature sorted once), else the baseline table."""
+def baseline_profile() -> Path | None:
+    """The baseline profile that training made (each feature sorted once), if there is one."""
     trained = ARTIFACTS / "training.json"
     profile = json.loads(trained.read_text()).get("baseline_profile") if trained.exists() else None
-    if profile and Path(profile).is_dir():
-        return ["--baseline-profile", profile]
+    return Path(profile) if profile and Path(profile).is_dir() else None
+
+
+def baseline() -> list[str]:
+    """The baseline profile that training made, else the baseline table."""
+    profile = baseline_profile()
+    if profile is not None:
+        return ["--baseline-profile", str(profile)]
     return ["--baseline", str(ARTIFACTS / "baseline.csv")]
 
 
