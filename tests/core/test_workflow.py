@@ -491,3 +491,13 @@ def test_a_blocked_versions_evidence_pack_in_the_browser(hub: MotoHub, tmp_path:
     pixels: list[tuple[int, int, int]] = list(Image.open(shot).convert("RGB").get_flattened_data())  # type: ignore[arg-type]
     red = sum(1 for p in pixels if all(abs(a - b) <= 8 for a, b in zip(p, (164, 14, 14), strict=False)))
     assert red > 150, f"the verdict is not drawn in red ({red} red pixels)"
+
+
+def test_attack_card_lineage_cannot_write_the_hubs_own_version_metadata(hub: MotoHub) -> None:
+    """The card's lineage is the team's claim: only the named lineage keys reach the version's metadata, so a
+    lineage entry named like a hub field (stage, decision, policy) cannot set it."""
+    forged = {**CARD, "lineage": {**CARD["lineage"], "stage": "prod", "decision": "pass", "policy": "none@0"}}
+    decision, ev = _decide(0.6, card=forged)  # a failing model
+    md = submit(hub.as_team("fraud"), _submission(decision, ev, card=forged)).version.metadata
+    assert (md["govhub:stage"], md["govhub:decision"]) == ("registered", "fail")
+    assert md["govhub:policy"] == "govhub-high@1.2.0" and md["govhub:baseline-profile"] == "ab" * 32
