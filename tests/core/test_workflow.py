@@ -16,6 +16,7 @@ import json
 import threading
 from datetime import date, timedelta
 from pathlib import Path
+from typing import cast
 
 import pytest
 
@@ -496,7 +497,10 @@ def test_a_blocked_versions_evidence_pack_in_the_browser(hub: MotoHub, tmp_path:
 def test_attack_card_lineage_cannot_write_the_hubs_own_version_metadata(hub: MotoHub) -> None:
     """The card's lineage is the team's claim: only the named lineage keys reach the version's metadata, so a
     lineage entry named like a hub field (stage, decision, policy) cannot set it."""
-    forged = {**CARD, "lineage": {**CARD["lineage"], "stage": "prod", "decision": "pass", "policy": "none@0"}}
+    forged = {
+        **CARD,
+        "lineage": {**cast(dict[str, str], CARD["lineage"]), "stage": "prod", "decision": "pass", "policy": "none@0"},
+    }
     decision, ev = _decide(0.6, card=forged)  # a failing model
     md = submit(hub.as_team("fraud"), _submission(decision, ev, card=forged)).version.metadata
     assert (md["govhub:stage"], md["govhub:decision"]) == ("registered", "fail")
