@@ -101,8 +101,7 @@ t2 = time.perf_counter()
 context = spark.sparkContext
 stages = json.load(urllib.request.urlopen(f"{context.uiWebUrl}/api/v1/applications/{context.applicationId}/stages"))
 print(json.dumps({"seconds": t2 - t1, "startup_seconds": t1 - t0, "stages": len(stages),
-                  "shuffle_bytes": sum(s.get("shuffleWriteBytes", 0) for s in stages),
-                  "input_bytes": sum(s.get("inputBytes", 0) for s in stages)}))
+                  "shuffle_bytes": sum(s.get("shuffleWriteBytes", 0) for s in stages)}))
 """
 
 FAIRLEARN_EVIDENTLY = (
@@ -253,7 +252,7 @@ def main() -> int:
             print(
                 f"| {rows_fmt} | govhub spark, local[2] | the same on Spark (session start-up of "
                 f"{on_spark['startup_seconds']:.1f} s not included; {on_spark['stages']} stages, "
-                f"{on_spark['input_bytes'] / 2**20:.0f} MiB read, {on_spark['shuffle_bytes'] / 2**20:.1f} MiB shuffled) | "
+                f"{on_spark['shuffle_bytes'] / 2**20:.1f} MiB shuffled) | "
                 f"{on_spark['seconds']:.2f} | {on_spark['rss_mib']:.0f} (JVM + Python) | – |"
             )
         elif args.spark:

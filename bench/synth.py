@@ -49,6 +49,28 @@ print(json.dumps({"engine": engine.ENGINE, "import": t1 - t0, "construct": t2 - 
                   "stacks": len(stacks), "built": built}))
 """
 
+# The engine's own floor: as many bare resources as the estate writes, in spokes of 45 (one tag map
+# each, no references, no grouping constructs, no guardrails), constructed and synthesized.
+FLOOR = r"""
+import json, sys, time
+t0 = time.perf_counter()
+from infra import engine
+aws = engine.provider("aws")
+t1 = time.perf_counter()
+app = engine.App(outdir=sys.argv[1])
+count = int(sys.argv[2])
+for s in range(0, count, 45):
+    stack = engine.TerraformStack(app, f"floor-{s // 45}")
+    aws.provider.AwsProvider(stack, "aws", region="eu-west-1")
+    for i in range(s, min(count, s + 45)):
+        aws.s3_bucket.S3Bucket(stack, f"b{i}", bucket=f"floor-{i}", tags={"team": f"t{s // 45}"})
+t2 = time.perf_counter()
+app.synth()
+t3 = time.perf_counter()
+print(json.dumps({"engine": engine.ENGINE, "import": t1 - t0, "construct": t2 - t1, "synth": t3 - t2,
+                  "stacks": len(app.node.children), "built": len(app.node.children)}))
+"""
+
 
 def generated_config(spokes: int) -> dict:
     """The example organisation with only its AWS hub and ``spokes`` generated AWS teams."""
@@ -71,9 +93,12 @@ def generated_config(spokes: int) -> dict:
     return config
 
 
-def run(engine: str, config_path: Path, outdir: Path, only: str | None = None) -> dict:
+def run(engine: str, config_path: Path | None, outdir: Path, only: str | None = None, floor: int = 0) -> dict:
     env = {**os.environ, "PYTHONPATH": str(ROOT), "CDK_ENGINE": engine}
-    command = [sys.executable, "-c", CHILD, str(config_path), str(outdir), *([only] if only else [])]
+    if floor:
+        command = [sys.executable, "-c", FLOOR, str(outdir), str(floor)]
+    else:
+        command = [sys.executable, "-c", CHILD, str(config_path), str(outdir), *([only] if only else [])]
     result, wall, rss = peak_rss_of(command, env)
     if result.returncode != 0:
         raise SystemExit(f"synth on {engine} failed:\n{result.stderr[-2000:]}")
@@ -88,7 +113,7 @@ def run(engine: str, config_path: Path, outdir: Path, only: str | None = None) -
 
 def growth(rows: list[dict], key: str) -> str:
     """Seconds (or MiB) per added spoke, between the smallest and largest full estates measured."""
-    full = sorted((r for r in rows if not r["alone"]), key=lambda r: r["spokes"])
+    full = sorted((r for r in rows if not r["alone"] and not r.get("floor")), key=lambda r: r["spokes"])
     if len(full) < 2 or full[-1]["spokes"] == full[0]["spokes"]:
         return "–"
     a, b = full[0], full[-1]
@@ -101,6 +126,9 @@ def main() -> int:
     parser.add_argument("--spokes", type=int, nargs="+", default=[1, 50, 200, 500])
     parser.add_argument("--engines", nargs="+", default=["cdktf", "cdktn"], choices=["cdktf", "cdktn"])
     parser.add_argument("--alone", type=int, default=200, help="onboard team N+1 onto an estate of N (0: skip)")
+    parser.add_argument(
+        "--floor", type=int, default=9170, help="bare resources for the engine's floor row (0: skip; 9,170: 200 spokes)"
+    )
     args = parser.parse_args()
     rows: list[dict] = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -118,6 +146,10 @@ def main() -> int:
                 print(f"{engine}: spoke {n + 1} alone ...", file=sys.stderr, flush=True)
                 only = f"spoke-aws-team-{n:03d}"
                 rows.append({**run(engine, path, base / f"{engine}-alone", only), "spokes": n + 1, "alone": True})
+            if args.floor:
+                print(f"{engine}: floor of {args.floor} bare resources ...", file=sys.stderr, flush=True)
+                row = run(engine, None, base / f"{engine}-floor", floor=args.floor)
+                rows.append({**row, "spokes": 0, "alone": False, "floor": True})
     print(
         "| engine | estate | stacks built / written | resources written | import s | construct s | synth s "
         "| construct + synth s | wall s | peak RSS MiB |"
@@ -125,6 +157,8 @@ def main() -> int:
     print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     for r in rows:
         estate = f"spoke {r['spokes']} alone" if r["alone"] else f"hub + {r['spokes']} spokes"
+        if r.get("floor"):
+            estate = "floor: bare buckets, 45 a stack"
         print(
             f"| {r['engine']} | {estate} | {r['built']} / {r['stacks']} | {r['resources']} | {r['import']:.1f} | "
             f"{r['construct']:.1f} | {r['synth']:.1f} | {r['construct'] + r['synth']:.1f} | {r['wall']:.1f} | "

@@ -3,14 +3,16 @@ from aggregations that merge, so the numbers stay exact at any row count.
 
 Every metric comes from counts:
 - performance and fairness: confusion counts per (group, label, prediction), one ``groupBy``;
-- ROC AUC, KS and the PSI decile edges: counts per distinct value, range-partitioned in value order.
-  Each partition's totals are summed on the driver into offsets, so every partition then knows how
-  many values lie below it and computes its exact rank statistics alone (no single-partition window,
-  no ``approxQuantile``);
-- log loss: one sum; categorical drift: counts per category.
-What reaches the driver is small: a few rows per group, per partition and per category. The code that
-runs on the executors needs only numpy and pyarrow (every Spark runtime with Arrow has both): govhub
-itself is installed on the driver only.
+- ROC AUC, KS and the PSI decile edges: exact order statistics. Each column's values are cut into
+  buckets (boundaries from a sample, which only balances the work); the counts per bucket give every
+  bucket its offsets, i.e. how many values lie below it; then each bucket is sorted alone on an executor
+  and gives its exact KS gap, Mann-Whitney count and the values at the wanted ranks. No single-partition
+  window, no ``approxQuantile``, and one bucket in memory per task whatever the row count;
+- the PSI bins: counts per bin once the edges are known; log loss: one sum; categorical drift: counts
+  per category.
+What reaches the driver is small: a few rows per group, bucket and category. The code that runs on the
+executors needs only numpy and pyarrow (every Spark runtime with Arrow has both): govhub itself is
+installed on the driver only.
 
 Inputs are parquet files or folders (``s3://``, ``abfss://``, ``gs://`` or local paths, whatever the
 session can read) or catalog tables. The provenance names the engine and the Spark version.
@@ -46,7 +48,6 @@ from govhub.evaluator.local import (
 from govhub.evaluator.tables import ERR_MISSING_COLUMN, EvaluationInputError
 
 TOOL = "govhub-spark"
-PARTITIONS = 8  # range partitions of the distinct values; each holds one slice of the value order
 ERR_SPARK_MISSING = (
     "the Spark engine needs pyspark (and Java 17): pip install 'govhub[spark]', or use the default local engine"
 )
@@ -70,7 +71,7 @@ def session(master: str | None = None) -> Any:
     if master:
         builder = builder.master(master)
     try:
-        return builder.config("spark.sql.shuffle.partitions", str(PARTITIONS)).getOrCreate()
+        return builder.getOrCreate()
     except PySparkException as exc:  # no Java, or a master that cannot be reached
         raise EvaluationInputError(f"Spark did not start ({exc}); {ERR_SPARK_MISSING}") from None
 
@@ -259,82 +260,169 @@ def _log_loss(rows: Any, n: int) -> float:
     return float(-total / n)
 
 
-# ----------------------------------------------------------------------------- ordered counts
+# ----------------------------------------------------------------------------- order statistics
 #
-# A table of counts per (segment, value): ``f`` (an int: the feature, or 0) and ``v`` (a double), with
-# integer count columns. It is range-partitioned on (f, v), so each partition holds one slice of each
-# segment's value order, and checkpointed, so that the passes below see the same partitions.
+# Exact rank statistics of many value columns at once, each split into two sides (baseline and current,
+# or negatives and positives). Every column's values are cut into buckets at boundaries taken from a
+# sample (the sample only balances the buckets; the numbers never depend on it). Three passes:
+# 1. counts per (bucket, side): the offsets of every bucket, i.e. how many values of each side lie below it;
+# 2. the values, counted per distinct value within each input batch, shuffled by bucket; every bucket is
+#    sorted alone on an executor and, knowing its offsets, gives its exact KS gap, Mann-Whitney count and
+#    the values at the wanted ranks;
+# 3. (drift only) counts per PSI bin, once the bin edges are known.
+# An executor holds one bucket at a time (about BUCKET_VALUES values), whatever the row count.
+
+BUCKET_VALUES = 1 << 22  # values of one column per bucket, at most about: what one task sorts at once
+MAX_TASKS = 2_000  # tasks of the bucket pass; a task scans its buckets one after another
+SAMPLE_ROWS = 20_000  # rows sampled to place the bucket boundaries (they balance the work, nothing else)
 
 
-def _ordered(
-    counted: Any, columns: Sequence[str]
-) -> tuple[Any, dict[tuple[int, int], np.ndarray], dict[int, np.ndarray]]:
-    """``counted`` ordered and checkpointed; the counts below each (partition, segment), and each segment's totals."""
-    ranged = counted.repartitionByRange(PARTITIONS, "f", "v").sortWithinPartitions("f", "v").localCheckpoint(eager=True)
-    width = len(columns)
+@dataclass(frozen=True)
+class _Order:
+    totals: np.ndarray  # (columns, 2): non-missing values per side
+    gaps: np.ndarray  # (columns,): max over x of |A(x)·nc − C(x)·na|, A and C the counts up to x (KS·na·nc)
+    twice_u: np.ndarray  # (columns,): Σ over distinct x of c(x)·(2·A(below x) + a(x)) (Mann-Whitney U, doubled)
+    at: dict[tuple[int, int], float]  # (column, rank) -> side 0's value at that 0-based rank
 
-    def totals(batches: Any) -> Any:
+
+def _order_statistics(
+    wide: Any, width: int, ranks: Callable[[np.ndarray], dict[int, list[int]]] | None = None
+) -> _Order:
+    """``wide`` holds double columns ``x0 .. x{width-1}`` and an int column ``side`` (0 or 1); null and
+    NaN are missing. ``ranks(totals)`` names, per column, the 0-based ranks of side 0 whose values are wanted."""
+    names = [f"x{i}" for i in range(width)]
+
+    def column(batch: Any, name: str) -> np.ndarray:  # nulls become NaN in doubles
+        return np.asarray(batch.column(name).to_numpy(zero_copy_only=False))
+
+    rows = wide.count()
+    per_column = max(1, -(-rows // BUCKET_VALUES))
+    bounds = _bucket_bounds(wide, names, per_column, rows)
+    stride = per_column  # bucket key = column · stride + bucket
+
+    def bucket_keys(i: int, v: np.ndarray) -> np.ndarray:
+        return i * stride + np.searchsorted(bounds[i], v, side="right")
+
+    def count(batches: Any) -> Any:
         import pyarrow as pa
-        from pyspark import TaskContext
 
-        segments, counts = [], []
+        found = np.zeros(width * stride * 2, dtype=np.int64)
         for batch in batches:
-            segments.append(np.asarray(batch.column("f"), dtype=np.int64))
-            counts.append(np.column_stack([np.asarray(batch.column(c), dtype=np.int64) for c in columns]))
-        if not segments or not sum(len(s) for s in segments):
-            return
-        f, c = np.concatenate(segments), np.concatenate(counts)
-        part = TaskContext.get().partitionId()  # type: ignore[union-attr]
-        starts = np.flatnonzero(np.concatenate(([True], f[1:] != f[:-1])))
-        sums = np.add.reduceat(c, starts, axis=0)
-        yield pa.RecordBatch.from_pylist(
-            [
-                {"part": part, "f": int(f[s]), **{col: int(v) for col, v in zip(columns, row, strict=True)}}
-                for s, row in zip(starts, sums, strict=True)
-            ]
-        )
+            side = column(batch, "side").astype(np.int64)
+            for i, name in enumerate(names):
+                v = column(batch, name).astype(np.float64)
+                kept = ~np.isnan(v)
+                found += np.bincount(bucket_keys(i, v[kept]) * 2 + side[kept], minlength=len(found))
+        where = np.flatnonzero(found)
+        yield pa.RecordBatch.from_arrays([pa.array(where), pa.array(found[where])], names=["code", "n"])
 
-    schema = "part long, f long, " + ", ".join(f"{c} long" for c in columns)
-    found = sorted((r["part"], r["f"], [r[c] for c in columns]) for r in ranged.mapInArrow(totals, schema).collect())
-    offsets: dict[tuple[int, int], np.ndarray] = {}
-    running: dict[int, np.ndarray] = {}
-    for part, f, sums in found:
-        below = running.setdefault(f, np.zeros(width, dtype=np.int64))
-        offsets[(part, f)] = below.copy()
-        running[f] = below + np.asarray(sums, dtype=np.int64)
-    return ranged, offsets, running
+    counts = np.zeros(width * stride * 2, dtype=np.int64)
+    for r in wide.mapInArrow(count, "code long, n long").collect():
+        counts[r["code"]] += r["n"]
+    per_bucket = counts.reshape(width, stride, 2)
+    totals = per_bucket.sum(axis=1)
+    offsets = (np.cumsum(per_bucket, axis=1) - per_bucket).reshape(width * stride, 2)
+    wanted = ranks(totals) if ranks else {}
 
-
-def _per_partition(
-    ranged: Any, offsets: dict[tuple[int, int], np.ndarray], columns: Sequence[str], fn: Callable, schema: str
-) -> list[dict]:
-    """``fn(segment, values, cumulative counts up to each value, counts below this slice)`` on every
-    slice of every segment, in value order, where the slices lie; returns every row ``fn`` gives."""
-    width = len(columns)
-
-    def run(batches: Any) -> Any:
+    def emit(batches: Any) -> Any:  # counts per distinct (bucket, value) within each batch
         import pyarrow as pa
-        from pyspark import TaskContext
 
-        segments, keys, counts = [], [], []
         for batch in batches:
-            segments.append(np.asarray(batch.column("f"), dtype=np.int64))
-            keys.append(np.asarray(batch.column("v")))
-            counts.append(np.column_stack([np.asarray(batch.column(c), dtype=np.int64) for c in columns]))
-        if not segments or not sum(len(s) for s in segments):
-            return
-        f, v, c = np.concatenate(segments), np.concatenate(keys), np.concatenate(counts)
-        part = TaskContext.get().partitionId()  # type: ignore[union-attr]
-        bounds = [*np.flatnonzero(np.concatenate(([True], f[1:] != f[:-1]))), len(f)]
-        rows: list[dict] = []
-        for start, end in zip(bounds[:-1], bounds[1:], strict=True):
-            segment = int(f[start])
-            below = offsets.get((part, segment), np.zeros(width, dtype=np.int64))
-            rows += fn(segment, v[start:end], np.cumsum(c[start:end], axis=0) + below, below)
-        if rows:
-            yield pa.RecordBatch.from_pylist(rows)
+            side = column(batch, "side").astype(np.int64)
+            for i, name in enumerate(names):
+                v = column(batch, name).astype(np.float64)
+                kept = ~np.isnan(v)
+                v, s = v[kept], side[kept]
+                if not len(v):
+                    continue
+                key = bucket_keys(i, v)
+                order = np.lexsort((v, key))
+                key, v, s = key[order], v[order], s[order]
+                starts = np.flatnonzero(np.concatenate(([True], (key[1:] != key[:-1]) | (v[1:] != v[:-1]))))
+                c = np.add.reduceat(s, starts)
+                n = np.diff(np.append(starts, len(v)))
+                yield pa.RecordBatch.from_arrays(
+                    [pa.array(key[starts]), pa.array(v[starts]), pa.array(n - c), pa.array(c)],
+                    names=["key", "v", "a", "c"],
+                )
 
-    return [r.asDict() for r in ranged.mapInArrow(run, schema).collect()]
+    def reduce(batches: Any) -> Any:  # buckets in key order (sorted by Spark, which spills): one at a time
+        import pyarrow as pa
+
+        out: dict[str, list] = {"key": [], "kind": [], "rank": [], "value": [], "big": []}
+
+        def add(k: int, kind: int, rank: int, value: float, big: int) -> None:
+            for name, item in zip(out, (k, kind, rank, value, big), strict=True):
+                out[name].append(item)
+
+        def scan(k: int, pieces: list[tuple[np.ndarray, np.ndarray, np.ndarray]]) -> None:  # one whole bucket
+            v, a, c = (np.concatenate([p[j] for p in pieces]) for j in range(3))
+            order = np.argsort(v, kind="stable")
+            v, a, c = v[order], a[order].astype(np.int64), c[order].astype(np.int64)
+            starts = np.flatnonzero(np.concatenate(([True], v[1:] != v[:-1])))
+            v, a, c = v[starts], np.add.reduceat(a, starts), np.add.reduceat(c, starts)
+            i = k // stride
+            na, nc = (int(t) for t in totals[i])
+            oa, oc = (int(o) for o in offsets[k])
+            upto_a, upto_c = oa + np.cumsum(a), oc + np.cumsum(c)
+            add(k, 0, 0, 0.0, int(np.max(np.abs(upto_a * nc - upto_c * na))))
+            add(k, 2, 0, 0.0, int(np.sum(c * (2 * upto_a - a))))
+            for rank in wanted.get(i, ()):  # the value at rank r: the first whose count up to it exceeds r
+                if oa <= rank < upto_a[-1]:
+                    add(k, 1, rank, float(v[np.searchsorted(upto_a, rank, side="right")]), 0)
+
+        current, pieces = -1, []  # type: tuple[int, list[tuple[np.ndarray, np.ndarray, np.ndarray]]]
+        for batch in batches:
+            key, v, a, c = (column(batch, name) for name in ("key", "v", "a", "c"))
+            bounds = [0, *(np.flatnonzero(key[1:] != key[:-1]) + 1), len(key)]
+            for lo, hi in zip(bounds[:-1], bounds[1:], strict=True):
+                if lo == hi:
+                    continue
+                if int(key[lo]) != current and pieces:
+                    scan(current, pieces)
+                    pieces = []
+                current = int(key[lo])
+                pieces.append((v[lo:hi], a[lo:hi], c[lo:hi]))
+        if pieces:
+            scan(current, pieces)
+        yield pa.RecordBatch.from_pydict(out)
+
+    schema = "key long, kind long, rank long, value double, big long"
+    shuffled = (
+        wide.mapInArrow(emit, "key long, v double, a long, c long")
+        .repartition(min(width * stride, MAX_TASKS), "key")
+        .sortWithinPartitions("key")
+    )
+    gaps, twice = np.zeros(width, dtype=np.int64), np.zeros(width, dtype=np.int64)
+    at: dict[tuple[int, int], float] = {}
+    for r in shuffled.mapInArrow(reduce, schema).collect():
+        i = r["key"] // stride
+        if r["kind"] == 0:
+            gaps[i] = max(gaps[i], r["big"])
+        elif r["kind"] == 2:
+            twice[i] += r["big"]
+        else:
+            at[(i, r["rank"])] = r["value"]
+    return _Order(totals=totals, gaps=gaps, twice_u=twice, at=at)
+
+
+def _bucket_bounds(wide: Any, names: Sequence[str], per_column: int, rows: int) -> list[np.ndarray]:
+    """Each column's bucket boundaries: ``per_column - 1`` quantiles of a sample (none for one bucket).
+    Equal values always share a bucket, so the boundaries only change how the work is split."""
+    if per_column == 1:
+        return [np.empty(0) for _ in names]
+    fraction = min(1.0, SAMPLE_ROWS / rows)
+    sample = wide.select(*names).sample(False, fraction, seed=17).collect()
+    bounds = []
+    for i in range(len(names)):
+        v = np.array([r[i] for r in sample if r[i] is not None], dtype=np.float64)
+        v = np.sort(v[~np.isnan(v)])
+        if not len(v):
+            bounds.append(np.empty(0))
+            continue
+        picks = (np.linspace(0, 1, per_column + 1)[1:-1] * (len(v) - 1)).astype(np.int64)
+        bounds.append(np.unique(v[picks]))
+    return bounds
 
 
 def _roc_auc(rows: Any, positives: int, negatives: int) -> float:
@@ -342,20 +430,8 @@ def _roc_auc(rows: Any, positives: int, negatives: int) -> float:
     score, its positives times (twice the negatives scored below it plus its own negatives)."""
     from pyspark.sql import functions as F  # noqa: N812
 
-    counted = rows.groupBy("s").agg(
-        F.sum(F.col("y").cast("long")).alias("pos"), F.sum((1 - F.col("y")).cast("long")).alias("neg")
-    )
-    counted = counted.select(F.lit(0).cast("long").alias("f"), F.col("s").alias("v"), "pos", "neg")
-    ranged, offsets, _ = _ordered(counted, ["pos", "neg"])
-
-    def partial(segment: int, values: np.ndarray, cumulative: np.ndarray, below: np.ndarray) -> list[dict]:
-        neg_upto = cumulative[:, 1]
-        pos = np.diff(np.concatenate(([below[0]], cumulative[:, 0])))
-        neg = np.diff(np.concatenate(([below[1]], neg_upto)))
-        return [{"twice": int(np.sum(pos * (2 * (neg_upto - neg) + neg)))}]
-
-    twice = sum(r["twice"] for r in _per_partition(ranged, offsets, ["pos", "neg"], partial, "twice long"))
-    return twice / (2 * positives * negatives)
+    wide = rows.select(F.col("s").alias("x0"), F.col("y").cast("long").alias("side"))
+    return int(_order_statistics(wide, 1).twice_u[0]) / (2 * positives * negatives)
 
 
 # ----------------------------------------------------------------------------- drift
@@ -426,97 +502,80 @@ def _long(frame: Any, features: Sequence[str], value: Callable[[str], Any]) -> A
 
 
 def _numeric_drifts(base: Any, cur: Any, features: Sequence[str], cur_numeric: dict) -> dict[str, dict]:
-    """:func:`govhub.evaluator.metrics.numeric_drift` of every feature, from counts per distinct value."""
+    """:func:`govhub.evaluator.metrics.numeric_drift` of every feature, from exact order statistics."""
     from pyspark.sql import functions as F  # noqa: N812
 
-    def kept(frame: Any, side: int, parse: bool) -> Any:
-        pairs = _long(
-            frame,
-            features,
-            lambda name: _try_double(name) if parse and not cur_numeric[name] else F.col(name).cast("double"),
-        )
-        return pairs.where(F.col("v").isNotNull() & ~F.isnan("v")).withColumn("side", F.lit(side))
+    def side(frame: Any, number: int, parse: bool) -> Any:
+        values = [
+            (_try_double(name) if parse and not cur_numeric[name] else F.col(name).cast("double")).alias(f"x{i}")
+            for i, name in enumerate(features)
+        ]
+        return frame.select(*values, F.lit(number).cast("long").alias("side"))
 
-    pooled = kept(base, 0, False).unionByName(kept(cur, 1, True))
-    counted = pooled.groupBy("f", "v").agg(
-        F.sum(F.when(F.col("side") == 0, 1).otherwise(0).cast("long")).alias("nb"),
-        F.sum(F.col("side").cast("long")).alias("nc"),
-    )
-    ranged, offsets, totals = _ordered(counted, ["nb", "nc"])
-    sizes = {i: (int(totals[i][0]), int(totals[i][1])) if i in totals else (0, 0) for i in range(len(features))}
-    # the baseline deciles, interpolated as numpy.quantile does: the values at two ranks for each
-    plans = {}
-    for i, (nb, _) in sizes.items():
-        if nb:
-            position = np.linspace(0, 1, m.PSI_BINS + 1)[1:-1] * (nb - 1)
-            low = np.floor(position).astype(np.int64)
-            plans[i] = (position, low, np.minimum(low + 1, nb - 1))
-    ranks = {i: sorted({int(r) for r in (*low, *high)}) for i, (_, low, high) in plans.items()}
+    wide = side(base, 0, False).unionByName(side(cur, 1, True))
+    bins = m.PSI_BINS
+    plans: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
 
-    def scan(segment: int, keys: np.ndarray, cumulative: np.ndarray, below: np.ndarray) -> list[dict]:
-        nb, nc = sizes[segment]
-        gap = np.abs(cumulative[:, 0] * nc - cumulative[:, 1] * nb)
-        rows = [{"f": segment, "kind": 0, "rank": 0, "value": 0.0, "gap": int(gap.max())}]
-        upto = cumulative[:, 0]
-        for rank in ranks.get(segment, ()):  # the value at 0-based rank r: the first whose count up to it exceeds r
-            if below[0] <= rank < upto[-1]:
-                value = float(keys[np.searchsorted(upto, rank, side="right")])
-                rows.append({"f": segment, "kind": 1, "rank": rank, "value": value, "gap": 0})
-        return rows
+    def ranks(totals: np.ndarray) -> dict[int, list[int]]:
+        # the baseline deciles, interpolated as numpy.quantile does: the values at two ranks for each
+        for i, nb in enumerate(int(t) for t in totals[:, 0]):
+            if nb:
+                position = np.linspace(0, 1, bins + 1)[1:-1] * (nb - 1)
+                low = np.floor(position).astype(np.int64)
+                plans[i] = (position, low, np.minimum(low + 1, nb - 1))
+        return {i: sorted({int(r) for r in (*low, *high)}) for i, (_, low, high) in plans.items()}
 
-    found = _per_partition(ranged, offsets, ["nb", "nc"], scan, "f long, kind long, rank long, value double, gap long")
-    gaps: dict[int, int] = {}
-    at: dict[tuple[int, int], float] = {}
-    for r in found:
-        if r["kind"] == 0:
-            gaps[r["f"]] = max(gaps.get(r["f"], 0), r["gap"])
-        else:
-            at[(r["f"], r["rank"])] = r["value"]
+    order = _order_statistics(wide, len(features), ranks)
     edges: dict[int, np.ndarray] = {}
     for i, (position, low, high) in plans.items():
-        lo_v = np.array([at[(i, int(r))] for r in low])
-        hi_v = np.array([at[(i, int(r))] for r in high])
+        lo_v = np.array([order.at[(i, int(r))] for r in low])
+        hi_v = np.array([order.at[(i, int(r))] for r in high])
         edges[i] = np.unique(lo_v + (hi_v - lo_v) * (position - low))
-
-    # how many values of each side lie at or below each edge: the running count at the edge in every slice
-    # that starts at or below it; the largest of those is the exact count (a slice above the edge says nothing)
-    def at_edges(segment: int, keys: np.ndarray, cumulative: np.ndarray, below: np.ndarray) -> list[dict]:
-        found_edges = edges.get(segment)
-        if found_edges is None or not len(found_edges):
-            return []
-        index = np.searchsorted(keys, found_edges, side="right")
-        return [
-            {"f": segment, "k": k, "nb": int(cumulative[i - 1, 0]), "nc": int(cumulative[i - 1, 1])}
-            for k, i in enumerate(index)
-            if i > 0
-        ]
-
-    cuts: dict[tuple[int, int], tuple[int, int]] = {}
-    for r in _per_partition(ranged, offsets, ["nb", "nc"], at_edges, "f long, k long, nb long, nc long"):
-        key = (r["f"], r["k"])
-        old = cuts.get(key, (0, 0))
-        cuts[key] = (max(old[0], r["nb"]), max(old[1], r["nc"]))
+    counts = _binned(wide, len(features), edges)
     out: dict[str, dict] = {}
     for i, feature in enumerate(features):
-        nb, nc = sizes[i]
+        nb, nc = (int(t) for t in order.totals[i])
         if nb == 0 or nc == 0:
             out[feature] = {"error": "no non-missing values to compare"}
             continue
         k = len(edges[i])
-        b_cuts = np.array([cuts.get((i, j), (0, 0))[0] for j in range(k)], dtype=np.int64)
-        c_cuts = np.array([cuts.get((i, j), (0, 0))[1] for j in range(k)], dtype=np.int64)
-        b = np.diff(np.concatenate(([0], b_cuts, [nb]))) / nb
-        c = np.diff(np.concatenate(([0], c_cuts, [nc]))) / nc
+        b, c = counts[i][: k + 1, 0] / nb, counts[i][: k + 1, 1] / nc
         out[feature] = {
             "edges": [float(e) for e in edges[i]],
             "drift": {
                 "drift.psi": m.psi(b, c),
                 "drift.psi_bins": float(k + 1),
-                "drift.ks_statistic": float(gaps[i] / (nb * nc)),
+                "drift.ks_statistic": float(order.gaps[i] / (nb * nc)),
                 "drift.linf": float(np.max(np.abs(c - b))),
             },
         }
     return out
+
+
+def _binned(wide: Any, width: int, edges: dict[int, np.ndarray]) -> dict[int, np.ndarray]:
+    """Values per right-closed bin (-inf, e1], (e1, e2], ..., (ek, inf) of each column, per side: one pass."""
+    names = [f"x{i}" for i in range(width)]
+    most = max((len(e) for e in edges.values()), default=0) + 1
+
+    def count(batches: Any) -> Any:
+        import pyarrow as pa
+
+        found = np.zeros((width, most, 2), dtype=np.int64)
+        for batch in batches:
+            side = np.asarray(batch.column("side").to_numpy(zero_copy_only=False)).astype(np.int64)
+            for i, found_edges in edges.items():
+                v = np.asarray(batch.column(names[i]).to_numpy(zero_copy_only=False)).astype(np.float64)
+                kept = ~np.isnan(v)
+                at = np.searchsorted(found_edges, v[kept], side="left")  # edges below the value: its bin
+                found[i] += np.bincount(at * 2 + side[kept], minlength=most * 2).reshape(most, 2)
+        where = np.flatnonzero(found)
+        yield pa.RecordBatch.from_arrays([pa.array(where), pa.array(found.ravel()[where])], names=["code", "n"])
+
+    total = np.zeros(width * most * 2, dtype=np.int64)
+    for r in wide.mapInArrow(count, "code long, n long").collect():
+        total[r["code"]] += r["n"]
+    shaped = total.reshape(width, most, 2)
+    return {i: shaped[i] for i in range(width)}
 
 
 def _categorical_drifts(base: Any, cur: Any, features: Sequence[str]) -> dict[str, dict]:

@@ -105,17 +105,26 @@ def test_type_errors_and_predicted_labels_match_too(spark, tables) -> None:
     assert errors.value == pytest.approx(40 / 20_000)
 
 
-def test_values_spread_over_every_range_partition(spark, tmp_path: Path) -> None:
-    """Distinct values far beyond the partition count, so that the rank statistics cross partitions."""
+def test_values_spread_over_many_buckets(spark, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Buckets of at most 3,000 values, so that every rank statistic (KS, the deciles, ROC AUC) crosses
+    buckets, some boundaries fall on tied values, and some buckets hold only one side; three tasks, so
+    that each task scans dozens of buckets one after another."""
     from govhub.evaluator import spark as engine
+
+    monkeypatch.setattr(engine, "BUCKET_VALUES", 3_000)
+    monkeypatch.setattr(engine, "MAX_TASKS", 3)
 
     rng = np.random.default_rng(5)
     n = 50_000
-    pd.DataFrame({"x": rng.normal(0, 1, n)}).to_parquet(tmp_path / "b.parquet")
-    pd.DataFrame({"x": rng.normal(0.05, 1.1, n)}).to_parquet(tmp_path / "c.parquet")
-    pd.DataFrame({"label": rng.integers(0, 2, n), "score": rng.random(n), "g": rng.choice(["a", "b"], n)}).to_parquet(
-        tmp_path / "p.parquet"
-    )
+    for name, shift in (("b", 0.0), ("c", 1.0)):
+        pd.DataFrame({
+            "x": rng.normal(0.05 * shift, 1 + 0.1 * shift, n),
+            "tied": np.round(rng.normal(shift / 4, 1, n), 1),  # boundaries fall on tied values
+            "apart": rng.normal(6 * shift, 1, n),  # the sides barely overlap: buckets of one side only
+        }).to_parquet(tmp_path / f"{name}.parquet")  # fmt: skip
+    y = rng.integers(0, 2, n)
+    score = np.round(np.clip(0.2 * y + 0.8 * rng.random(n), 0, 1), 2)  # ties across buckets
+    pd.DataFrame({"label": y, "score": score, "g": rng.choice(["a", "b"], n)}).to_parquet(tmp_path / "p.parquet")
     spec = EvaluationSpec(
         predictions=tmp_path / "p.parquet",
         label="label",
