@@ -12,6 +12,10 @@ NODE_STAMP := node_modules/.installed
 # checkov pins its own dependency tree, so it lives in a separate tool venv.
 CHECKOV_VERSION := 3.2.495
 CHECKOV_STAMP := $(CACHE)/tools/checkov/.installed-$(CHECKOV_VERSION)
+# The Spark engine's tests run a second time on pyspark 3.5 (the managed runtimes' Spark), from a folder
+# put ahead of the venv's pyspark 4 on PYTHONPATH by tests/evaluator/test_spark_versions.py.
+PYSPARK35 := pyspark==3.5.8 py4j==0.10.9.7
+PYSPARK35_STAMP := $(CACHE)/tools/pyspark35/.installed-3.5.8
 
 # jsii unpacks provider bindings here, not in the home directory; silence Node 20's end-of-life banner.
 export JSII_RUNTIME_PACKAGE_CACHE_ROOT := $(CACHE)/jsii
@@ -41,7 +45,7 @@ help:
 
 bootstrap: $(PY_STAMP) $(NODE_STAMP) $(CACHE)/.ready
 
-test-tools: $(CHECKOV_STAMP) chromium
+test-tools: $(CHECKOV_STAMP) $(PYSPARK35_STAMP) chromium
 
 # The report tests open HTML in headless Chromium (Debian's package). Installed when missing and
 # we may (root with apt-get); otherwise those tests say what is missing.
@@ -59,6 +63,11 @@ $(PY_STAMP): pyproject.toml requirements.lock infra/requirements.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	@$(PY) -m pip install --quiet --disable-pip-version-check -c requirements.lock -e '.[aws,azure,gcp,mlflow,spark,test]' \
 	  -r infra/requirements.txt
+	@touch $@
+
+$(PYSPARK35_STAMP): $(PY_STAMP)
+	@echo "==> $(PYSPARK35) (.cache/tools/pyspark35, for the Spark engine's tests on Spark 3.5)"
+	@$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --upgrade --target $(CACHE)/tools/pyspark35 $(PYSPARK35)
 	@touch $@
 
 $(CHECKOV_STAMP):

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from packaging.requirements import Requirement
 
 from govhub.project import new_project
 from tests.project.test_project_template import context
@@ -242,6 +243,11 @@ def test_azureml_spark_evaluation_loads_as_a_spark_job(tmp_path: Path) -> None:
     assert job.entry.entry == f"{package}/evaluate_spark.py"
     assert (project / "src" / package / "evaluate_spark.py").is_file()
     assert job.resources.runtime_version == "3.5"  # Python 3.11: govhub's minimum
+    # govhub on the driver through the session's conda packages, without a pyspark that would replace the runtime's
+    conda = job.environment.conda_file
+    assert isinstance(conda, dict)
+    (pip,) = [d["pip"] for d in conda["dependencies"] if isinstance(d, dict)]
+    assert [Requirement(r).name for r in pip] == ["govhub"] and Requirement(pip[0]).extras == {"azure"}
     assert set(job.inputs) == {"predictions", "baseline", "current"} and set(job.outputs) == {"decision"}
     args = job.args.replace("${{inputs.", "/mnt/").replace("${{outputs.", "/mnt/").replace("}}", "")
     parsed = _spark_args(args.split())
