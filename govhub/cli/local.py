@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from typing import Any
 
 from govhub.cli.common import load_card, load_evidence
@@ -112,6 +113,18 @@ def _source(text: str) -> Any:
     return text if "://" in text else Path(text)
 
 
+def _progress(what: str) -> Callable[[str], None]:
+    """Phases of long work on stderr, each with the seconds since the first."""
+    import time
+
+    start = time.perf_counter()
+
+    def say(message: str) -> None:
+        print(f"[{time.perf_counter() - start:7.1f} s] {what}: {message}", file=sys.stderr, flush=True)
+
+    return say
+
+
 def _evaluate(args: argparse.Namespace) -> int:
     from pathlib import Path
 
@@ -155,7 +168,7 @@ def _evaluate(args: argparse.Namespace) -> int:
             if args.engine == "spark":
                 from govhub.evaluator import spark
 
-                evidence = spark.evaluate(spec, model=model, master=args.spark_master)
+                evidence = spark.evaluate(spec, model=model, master=args.spark_master, progress=_progress("spark"))
             else:
                 evidence = evaluate(spec, model=model)
     except (EvaluationInputError, PolicyError) as exc:

@@ -115,10 +115,22 @@ def _local_digest(path: Path) -> str:
     return hashlib.sha256(listing.encode()).hexdigest()
 
 
+Say = Callable[[str], None]
+
+
+def _quiet(_: str) -> None:
+    pass
+
+
 def evaluate(
-    spec: EvaluationSpec, model: dict[str, str] | None = None, spark: Any = None, master: str | None = None
+    spec: EvaluationSpec,
+    model: dict[str, str] | None = None,
+    spark: Any = None,
+    master: str | None = None,
+    progress: Say = _quiet,
 ) -> Evidence:
-    """The local engine's :func:`govhub.evaluator.local.evaluate`, on Spark."""
+    """The local engine's :func:`govhub.evaluator.local.evaluate`, on Spark; ``progress`` hears each phase
+    as it starts (the CLI prints them: a large table takes minutes)."""
     if spec.score is None and spec.prediction is None:
         raise EvaluationInputError("give a score column (--score) or a predicted-label column (--prediction)")
     if spec.profile is not None:
@@ -126,6 +138,7 @@ def evaluate(
             "--baseline-profile is for the local engine; on Spark give the baseline table (--baseline)"
         )
     check_threshold(spec.threshold)
+    progress(f"starting Spark ({master or 'the environment master'})" if spark is None else "using the Spark session")
     spark = spark or session(master)
     from pyspark.sql import functions as F  # noqa: N812 - Spark's own convention
 
@@ -147,6 +160,7 @@ def evaluate(
     rows = frame.select(
         y.alias("y"), s.alias("s"), pred.alias("p"), *(F.col(c).alias(f"g{i}") for i, c in enumerate(spec.sensitive))
     )
+    progress(f"checking {spec.predictions}")
     checks = rows.agg(
         F.count(F.lit(1)).alias("n"),
         F.sum(F.when(F.col("y").isNull() | ~F.col("y").isin(0.0, 1.0), 1).otherwise(0)).alias("bad_y"),
@@ -193,18 +207,19 @@ def evaluate(
             )
         )
     metrics: list[Metric] = []
+    progress(f"performance and fairness of {n:,} predictions")
     confusion = {(int(r["y"]), int(r["p"])): int(r["count"]) for r in rows.groupBy("y", "p").count().collect()}
     tn, fp, fn, tp = (confusion.get(k, 0) for k in ((0, 0), (0, 1), (1, 0), (1, 1)))
     performance = m.confusion_metrics(tn, fp, fn, tp)
     if spec.score:
-        performance["roc_auc"] = _roc_auc(rows, positives, n - positives)
+        performance["roc_auc"] = _roc_auc(rows, positives, n - positives, progress)
         performance["log_loss"] = _log_loss(rows, n)
     for name, value in performance.items():
         metrics.append(Metric(name=name, value=value, provenance=prov(f"scikit-learn {name}")))
     for i, column in enumerate(spec.sensitive):
         metrics += fairness_metrics(_group_counts(rows, f"g{i}"), column, prov)
     if spec.baseline and spec.current:
-        metrics += _drift_and_quality(spark, spec)
+        metrics += _drift_and_quality(spark, spec, progress)
     return Evidence(model=model or {}, metrics=tuple(metrics))
 
 
@@ -286,7 +301,7 @@ class _Order:
 
 
 def _order_statistics(
-    wide: Any, width: int, ranks: Callable[[np.ndarray], dict[int, list[int]]] | None = None
+    wide: Any, width: int, say: Say, ranks: Callable[[np.ndarray], dict[int, list[int]]] | None = None
 ) -> _Order:
     """``wide`` holds double columns ``x0 .. x{width-1}`` and an int column ``side`` (0 or 1); null and
     NaN are missing. ``ranks(totals)`` names, per column, the 0-based ranks of side 0 whose values are wanted."""
@@ -297,6 +312,7 @@ def _order_statistics(
 
     rows = wide.count()
     per_column = max(1, -(-rows // BUCKET_VALUES))
+    say(f"{width * per_column} bucket(s) of {width} column(s), {rows:,} rows: counting")
     bounds = _bucket_bounds(wide, names, per_column, rows)
     stride = per_column  # bucket key = column · stride + bucket
 
@@ -388,6 +404,7 @@ def _order_statistics(
         yield pa.RecordBatch.from_pydict(out)
 
     schema = "key long, kind long, rank long, value double, big long"
+    say(f"{width * per_column} bucket(s): sorting and scanning in {min(width * stride, MAX_TASKS)} task(s)")
     shuffled = (
         wide.mapInArrow(emit, "key long, v double, a long, c long")
         .repartition(min(width * stride, MAX_TASKS), "key")
@@ -425,13 +442,14 @@ def _bucket_bounds(wide: Any, names: Sequence[str], per_column: int, rows: int) 
     return bounds
 
 
-def _roc_auc(rows: Any, positives: int, negatives: int) -> float:
+def _roc_auc(rows: Any, positives: int, negatives: int, say: Say) -> float:
     """Mann-Whitney with ties counted half, as :func:`govhub.evaluator.metrics.roc_auc`: for each distinct
     score, its positives times (twice the negatives scored below it plus its own negatives)."""
     from pyspark.sql import functions as F  # noqa: N812
 
     wide = rows.select(F.col("s").alias("x0"), F.col("y").cast("long").alias("side"))
-    return int(_order_statistics(wide, 1).twice_u[0]) / (2 * positives * negatives)
+    say("ROC AUC")
+    return int(_order_statistics(wide, 1, say).twice_u[0]) / (2 * positives * negatives)
 
 
 # ----------------------------------------------------------------------------- drift
@@ -440,7 +458,7 @@ def _roc_auc(rows: Any, positives: int, negatives: int) -> float:
 # Spark jobs does not grow with the number of features.
 
 
-def _drift_and_quality(spark: Any, spec: EvaluationSpec) -> list[Metric]:
+def _drift_and_quality(spark: Any, spec: EvaluationSpec, say: Say) -> list[Metric]:
     assert spec.baseline is not None and spec.current is not None
     base, cur = _read(spark, spec.baseline), _read(spark, spec.current)
     features = spec.features or tuple(c for c in base.frame.columns if c in cur.frame.columns)
@@ -451,13 +469,16 @@ def _drift_and_quality(spark: Any, spec: EvaluationSpec) -> list[Metric]:
     base_types, cur_types = dict(base.frame.dtypes), dict(cur.frame.dtypes)
     numeric = {f: _numeric(base_types[f]) for f in features}
     cur_numeric = {f: _numeric(cur_types[f]) for f in features}
+    say(f"quality of {len(features)} feature(s) in {spec.current}")
     results = _quality(cur.frame, features, numeric, cur_numeric)
     drifts: dict[str, dict] = {}
     numeric_features = [f for f in features if numeric[f]]
     if numeric_features:
-        drifts.update(_numeric_drifts(base.frame, cur.frame, numeric_features, cur_numeric))
+        say(f"drift of {len(numeric_features)} numeric feature(s)")
+        drifts.update(_numeric_drifts(base.frame, cur.frame, numeric_features, cur_numeric, say))
     categorical = [f for f in features if not numeric[f]]
     if categorical:
+        say(f"drift of {len(categorical)} categorical feature(s)")
         drifts.update(_categorical_drifts(base.frame, cur.frame, categorical))
     for feature in features:
         results[feature].update(drifts[feature])
@@ -501,7 +522,7 @@ def _long(frame: Any, features: Sequence[str], value: Callable[[str], Any]) -> A
     return frame.select(F.explode(F.array(*pairs)).alias("x")).select("x.f", "x.v")
 
 
-def _numeric_drifts(base: Any, cur: Any, features: Sequence[str], cur_numeric: dict) -> dict[str, dict]:
+def _numeric_drifts(base: Any, cur: Any, features: Sequence[str], cur_numeric: dict, say: Say) -> dict[str, dict]:
     """:func:`govhub.evaluator.metrics.numeric_drift` of every feature, from exact order statistics."""
     from pyspark.sql import functions as F  # noqa: N812
 
@@ -525,12 +546,13 @@ def _numeric_drifts(base: Any, cur: Any, features: Sequence[str], cur_numeric: d
                 plans[i] = (position, low, np.minimum(low + 1, nb - 1))
         return {i: sorted({int(r) for r in (*low, *high)}) for i, (_, low, high) in plans.items()}
 
-    order = _order_statistics(wide, len(features), ranks)
+    order = _order_statistics(wide, len(features), say, ranks)
     edges: dict[int, np.ndarray] = {}
     for i, (position, low, high) in plans.items():
         lo_v = np.array([order.at[(i, int(r))] for r in low])
         hi_v = np.array([order.at[(i, int(r))] for r in high])
         edges[i] = np.unique(lo_v + (hi_v - lo_v) * (position - low))
+    say("PSI bins")
     counts = _binned(wide, len(features), edges)
     out: dict[str, dict] = {}
     for i, feature in enumerate(features):

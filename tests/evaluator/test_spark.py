@@ -189,6 +189,8 @@ def test_the_cli_runs_the_spark_engine(spark, tables, tmp_path: Path, capsys) ->
     assert a["outcome"] == b["outcome"] and [g["status"] for g in a["gates"]] == [g["status"] for g in b["gates"]]
     evidence = json.loads((tmp_path / "b-ev.json").read_text())
     assert {m["provenance"]["tool"] for m in evidence["metrics"]} == {"govhub-spark"}
-    capsys.readouterr()
+    phases = [line.split("] ", 1)[1] for line in capsys.readouterr().err.splitlines() if line.startswith("[")]
+    assert phases[:2] == ["spark: starting Spark (the environment master)", f"spark: checking {tables['predictions']}"]
+    assert "spark: drift of 3 numeric feature(s)" in phases and phases[-1] == "spark: drift of 1 categorical feature(s)"
     assert main([*args[:2], str(tmp_path / "missing.parquet"), *args[3:], "--engine", "spark"]) == 2
     assert "Spark cannot read it" in capsys.readouterr().err
