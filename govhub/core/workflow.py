@@ -311,8 +311,9 @@ def current_pack(svc: Services, tier: str) -> PolicyPack:
     return found[0]
 
 
-# Lineage that each registry version carries as its own metadata; baseline_profile is the sha256 of the
-# training data's baseline profile (`govhub profile`, a folder named by it), which drift checks use.
+# Lineage that each registry version carries as its own metadata, recorded as the team's claim (nothing on
+# the hub decides by it); baseline_profile is the sha256 that names the training data's baseline profile
+# (`govhub profile`), so drift monitoring can be traced to the profile the model was trained against.
 LINEAGE_METADATA = ("data_version", "code_commit", "training_job", "baseline_profile")
 
 

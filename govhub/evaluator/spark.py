@@ -26,7 +26,7 @@ import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
@@ -311,33 +311,17 @@ def _order_statistics(
         return np.asarray(batch.column(name).to_numpy(zero_copy_only=False))
 
     rows = wide.count()
-    per_column = max(1, -(-rows // BUCKET_VALUES))
-    say(f"{width * per_column} bucket(s) of {width} column(s), {rows:,} rows: counting")
-    bounds = _bucket_bounds(wide, names, per_column, rows)
-    stride = per_column  # bucket key = column · stride + bucket
+    stride = max(1, -(-rows // BUCKET_VALUES))  # buckets per column; bucket key = column · stride + bucket
+    buckets = width * stride
+    say(f"{buckets} bucket(s) of {width} column(s), {rows:,} rows: counting")
+    bounds = _bucket_bounds(wide, names, stride, rows)
 
     def bucket_keys(i: int, v: np.ndarray) -> np.ndarray:
         return i * stride + np.searchsorted(bounds[i], v, side="right")
 
-    def count(batches: Any) -> Any:
-        import pyarrow as pa
-
-        found = np.zeros(width * stride * 2, dtype=np.int64)
-        for batch in batches:
-            side = column(batch, "side").astype(np.int64)
-            for i, name in enumerate(names):
-                v = column(batch, name).astype(np.float64)
-                kept = ~np.isnan(v)
-                found += np.bincount(bucket_keys(i, v[kept]) * 2 + side[kept], minlength=len(found))
-        where = np.flatnonzero(found)
-        yield pa.RecordBatch.from_arrays([pa.array(where), pa.array(found[where])], names=["code", "n"])
-
-    counts = np.zeros(width * stride * 2, dtype=np.int64)
-    for r in wide.mapInArrow(count, "code long, n long").collect():
-        counts[r["code"]] += r["n"]
-    per_bucket = counts.reshape(width, stride, 2)
+    per_bucket = _histogram(wide, bounds, stride, side="right")
     totals = per_bucket.sum(axis=1)
-    offsets = (np.cumsum(per_bucket, axis=1) - per_bucket).reshape(width * stride, 2)
+    offsets = (np.cumsum(per_bucket, axis=1) - per_bucket).reshape(buckets, 2)
     wanted = ranks(totals) if ranks else {}
 
     def emit(batches: Any) -> Any:  # counts per distinct (bucket, value) within each batch
@@ -404,10 +388,10 @@ def _order_statistics(
         yield pa.RecordBatch.from_pydict(out)
 
     schema = "key long, kind long, rank long, value double, big long"
-    say(f"{width * per_column} bucket(s): sorting and scanning in {min(width * stride, MAX_TASKS)} task(s)")
+    say(f"{buckets} bucket(s): sorting and scanning in {min(buckets, MAX_TASKS)} task(s)")
     shuffled = (
         wide.mapInArrow(emit, "key long, v double, a long, c long")
-        .repartition(min(width * stride, MAX_TASKS), "key")
+        .repartition(min(buckets, MAX_TASKS), "key")
         .sortWithinPartitions("key")
     )
     gaps, twice = np.zeros(width, dtype=np.int64), np.zeros(width, dtype=np.int64)
@@ -454,8 +438,9 @@ def _roc_auc(rows: Any, positives: int, negatives: int, say: Say) -> float:
 
 # ----------------------------------------------------------------------------- drift
 #
-# All features at once: each table is read once into a long form (feature id, value), so the number of
-# Spark jobs does not grow with the number of features.
+# All features at once: numeric features side by side in one wide frame of both tables (x0 .. xk and the
+# side), categorical ones in a long form (feature id, value), so the number of Spark jobs does not grow
+# with the number of features.
 
 
 def _drift_and_quality(spark: Any, spec: EvaluationSpec, say: Say) -> list[Metric]:
@@ -553,7 +538,8 @@ def _numeric_drifts(base: Any, cur: Any, features: Sequence[str], cur_numeric: d
         hi_v = np.array([order.at[(i, int(r))] for r in high])
         edges[i] = np.unique(lo_v + (hi_v - lo_v) * (position - low))
     say("PSI bins")
-    counts = _binned(wide, len(features), edges)
+    cuts = [edges.get(i, np.empty(0)) for i in range(len(features))]
+    counts = _histogram(wide, cuts, max(len(e) for e in cuts) + 1, side="left")
     out: dict[str, dict] = {}
     for i, feature in enumerate(features):
         nb, nc = (int(t) for t in order.totals[i])
@@ -574,30 +560,30 @@ def _numeric_drifts(base: Any, cur: Any, features: Sequence[str], cur_numeric: d
     return out
 
 
-def _binned(wide: Any, width: int, edges: dict[int, np.ndarray]) -> dict[int, np.ndarray]:
-    """Values per right-closed bin (-inf, e1], (e1, e2], ..., (ek, inf) of each column, per side: one pass."""
-    names = [f"x{i}" for i in range(width)]
-    most = max((len(e) for e in edges.values()), default=0) + 1
+def _histogram(wide: Any, cuts: Sequence[np.ndarray], bins: int, side: Literal["left", "right"]) -> np.ndarray:
+    """Values of each column ``x<i>`` of ``wide`` per bin and side, shape (columns, bins, 2), in one pass.
+    A value's bin is ``searchsorted(cuts[i], value, side)``: "right" puts a value equal to a cut above
+    it (buckets), "left" below it (right-closed PSI bins). ``bins`` exceeds every ``len(cuts[i])``."""
+    width = len(cuts)
 
-    def count(batches: Any) -> Any:
+    def count(batches: Any) -> Any:  # on the executors: numpy and pyarrow only
         import pyarrow as pa
 
-        found = np.zeros((width, most, 2), dtype=np.int64)
+        found = np.zeros((width, bins, 2), dtype=np.int64)
         for batch in batches:
-            side = np.asarray(batch.column("side").to_numpy(zero_copy_only=False)).astype(np.int64)
-            for i, found_edges in edges.items():
-                v = np.asarray(batch.column(names[i]).to_numpy(zero_copy_only=False)).astype(np.float64)
+            sides = np.asarray(batch.column("side").to_numpy(zero_copy_only=False)).astype(np.int64)
+            for i in range(width):
+                v = np.asarray(batch.column(f"x{i}").to_numpy(zero_copy_only=False)).astype(np.float64)
                 kept = ~np.isnan(v)
-                at = np.searchsorted(found_edges, v[kept], side="left")  # edges below the value: its bin
-                found[i] += np.bincount(at * 2 + side[kept], minlength=most * 2).reshape(most, 2)
+                at = np.searchsorted(cuts[i], v[kept], side=side)
+                found[i] += np.bincount(at * 2 + sides[kept], minlength=bins * 2).reshape(bins, 2)
         where = np.flatnonzero(found)
         yield pa.RecordBatch.from_arrays([pa.array(where), pa.array(found.ravel()[where])], names=["code", "n"])
 
-    total = np.zeros(width * most * 2, dtype=np.int64)
+    total = np.zeros(width * bins * 2, dtype=np.int64)
     for r in wide.mapInArrow(count, "code long, n long").collect():
         total[r["code"]] += r["n"]
-    shaped = total.reshape(width, most, 2)
-    return {i: shaped[i] for i in range(width)}
+    return total.reshape(width, bins, 2)
 
 
 def _categorical_drifts(base: Any, cur: Any, features: Sequence[str]) -> dict[str, dict]:

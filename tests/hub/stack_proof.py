@@ -1,5 +1,5 @@
 """Shared proof of a stack that no provider binary can apply here (hub-azure, hub-gcp): synthesis
-(with the guardrail aspect), a YAML inventory of the whole resource set and its key values, and
+(with the guardrails), a YAML inventory of the whole resource set and its key values, and
 checkov gated by the cloud's reviewed skips."""
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ def synth_alone(config_path: Path, stack_ids: str | list[str], out: Path) -> dic
     wanted = [stack_ids] if isinstance(stack_ids, str) else list(stack_ids)
     app, stacks = build_estate(load_config(config_path), outdir=out)
     assert list(stacks) == wanted
-    synthesize(app)  # the guardrail aspect runs here: a violation refuses the synth
+    synthesize(app)  # the guardrails run here, on the written JSON: a violation refuses the synth
     return json.loads((out / "stacks" / wanted[0] / "cdk.tf.json").read_text())
 
 

@@ -84,15 +84,15 @@ def fixture_stack(tmp_path_factory: pytest.TempPathFactory):
     )
     acked = aws.iam_policy.IamPolicy(stack, "policy-acknowledged", name="acknowledged", policy=ADMIN, tags=TAGS)
     acknowledge(acked, "GR-IAM-ADMIN", "break-glass role for the incident runbook, reviewed by security (SEC-123)")
-    aspect = apply_guardrails(stack, REQUIRED)
+    check = apply_guardrails(stack, REQUIRED)
     with pytest.raises(EstateError) as refused:
         synthesize(app)
-    return aspect, str(refused.value), stack.to_terraform(), out
+    return check, str(refused.value), stack.to_terraform(), out
 
 
 def test_each_rule_flags_exactly_its_failing_fixtures(fixture_stack) -> None:
-    aspect, _, _, _ = fixture_stack
-    found = {(v.rule, v.address.split(".")[1]) for v in aspect.violations}
+    check, _, _, _ = fixture_stack
+    found = {(v.rule, v.address.split(".")[1]) for v in check.violations}
     assert found == {
         ("GR-S3-ENCRYPTION", "bucket-fail-1"),
         ("GR-S3-ENCRYPTION", "bucket-fail-2"),
@@ -123,8 +123,8 @@ def test_synthesis_is_refused_with_precise_messages(fixture_stack) -> None:
 
 
 def test_acknowledged_exception_passes_and_its_reason_is_in_the_output(fixture_stack) -> None:
-    aspect, _, doc, _ = fixture_stack
-    assert not any("policy-acknowledged" in v.address for v in aspect.violations)
+    check, _, doc, _ = fixture_stack
+    assert not any("policy-acknowledged" in v.address for v in check.violations)
     body = resources(doc, "aws_iam_policy")["policy-acknowledged"]
     assert body["//"]["govhub_acknowledgements"] == {
         "GR-IAM-ADMIN": "break-glass role for the incident runbook, reviewed by security (SEC-123)"
